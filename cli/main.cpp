@@ -1,0 +1,79 @@
+// agentgit's command line: wires the subcommands to the libraries.
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "server/server.hpp"
+
+namespace {
+
+constexpr const char* usage =
+    "usage: agentgit serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
+    "       agentgit --version\n"
+    "\n"
+    "serve   run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data)\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "agentgit: " << message << "\n" << usage;
+  return 2;
+}
+
+int serve(const std::vector<std::string>& args) {
+  agentgit::config::flag_values flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::optional<std::string>& into) -> bool {
+      if (i + 1 >= args.size()) return false;
+      into = args[++i];
+      return true;
+    };
+    bool ok = true;
+    if (a == "--listen") ok = value(flags.listen);
+    else if (a == "--data") ok = value(flags.data);
+    else if (a == "--config") ok = value(flags.config_file);
+    else if (a == "-h" || a == "--help") {
+      std::cout << usage;
+      return 0;
+    } else return usage_error("unknown option for serve: " + a);
+    if (!ok) return usage_error(a + " needs a value");
+  }
+  agentgit::config::server_config cfg;
+  try {
+    cfg = agentgit::config::load(flags, [](const char* name) -> std::optional<std::string> {
+      const char* v = std::getenv(name);
+      if (!v) return std::nullopt;
+      return std::string(v);
+    });
+  } catch (const agentgit::config::config_error& e) {
+    std::cerr << "agentgit: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    return agentgit::server::serve(cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "agentgit: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage_error("no command given");
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  if (cmd == "serve") return serve(args);
+  if (cmd == "--version" || cmd == "version") {
+    std::cout << "agentgit 0.1.0\n";
+    return 0;
+  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::cout << usage;
+    return 0;
+  }
+  return usage_error("unknown command: " + cmd);
+}

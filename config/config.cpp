@@ -1,0 +1,206 @@
+// Server configuration: see config.hpp.
+#include "config/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <toml++/toml.h>
+
+namespace agentgit::config {
+namespace {
+
+using gitproto::access_level;
+
+[[noreturn]] void bad(const std::string& origin, const std::string& key, const std::string& why) {
+  throw config_error(origin + ": " + key + ": " + why);
+}
+
+std::optional<access_level> parse_anonymous(const std::string& s) {
+  if (s == "none") return access_level::none;
+  if (s == "read") return access_level::read;
+  if (s == "write") return access_level::write;
+  return std::nullopt;
+}
+
+std::optional<access_level> parse_access(const std::string& s) {
+  if (s == "admin") return access_level::admin;
+  return parse_anonymous(s);
+}
+
+std::string string_of(const toml::node& node, const std::string& origin, const std::string& key) {
+  if (auto v = node.value<std::string>()) return *v;
+  bad(origin, key, "must be a string");
+}
+
+bool bool_of(const toml::node& node, const std::string& origin, const std::string& key) {
+  if (auto v = node.value<bool>()) return *v;
+  bad(origin, key, "must be true or false");
+}
+
+std::chrono::seconds duration_of(const toml::node& node, const std::string& origin, const std::string& key) {
+  if (auto n = node.value<std::int64_t>(); n && node.is_integer()) {
+    if (*n <= 0) bad(origin, key, "must be positive");
+    return std::chrono::seconds(*n);
+  }
+  const std::string text = string_of(node, origin, key);
+  if (auto d = parse_duration(text)) return *d;
+  bad(origin, key, "'" + text + "' is not a duration like \"30s\", \"15m\" or \"24h\"");
+}
+
+void read_users(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* arr = node.as_array();
+  if (!arr) bad(origin, "auth.users", "must be an array of tables ([[auth.users]])");
+  for (const auto& entry : *arr) {
+    const auto* t = entry.as_table();
+    if (!t) bad(origin, "auth.users", "each entry must be a table");
+    user u;
+    for (const auto& [k, v] : *t) {
+      const std::string key = "auth.users." + std::string(k.str());
+      if (k == "name") u.name = string_of(v, origin, key);
+      else if (k == "password_hash") u.password_hash = string_of(v, origin, key);
+      else if (k == "access") {
+        const auto* at = v.as_table();
+        if (!at) bad(origin, key, "must be a table of glob = \"read\"|\"write\"|\"admin\"");
+        for (const auto& [glob, level] : *at) {
+          auto lv = parse_access(string_of(level, origin, key + "." + std::string(glob.str())));
+          if (!lv) bad(origin, key + "." + std::string(glob.str()), "must be \"read\", \"write\" or \"admin\"");
+          u.access[std::string(glob.str())] = *lv;
+        }
+      } else bad(origin, key, "unknown key");
+    }
+    if (u.name.empty()) bad(origin, "auth.users", "every user needs a name");
+    if (u.password_hash.empty()) bad(origin, "auth.users." + u.name, "password_hash is required");
+    cfg.users.push_back(std::move(u));
+  }
+}
+
+void read_auth(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* t = node.as_table();
+  if (!t) bad(origin, "auth", "must be a table");
+  for (const auto& [k, v] : *t) {
+    if (k == "anonymous") {
+      const std::string s = string_of(v, origin, "auth.anonymous");
+      auto lv = parse_anonymous(s);
+      if (!lv) bad(origin, "auth.anonymous", "'" + s + "' must be \"none\", \"read\" or \"write\"");
+      cfg.anonymous = *lv;
+    } else if (k == "users") {
+      read_users(cfg, v, origin);
+    } else {
+      bad(origin, "auth." + std::string(k.str()), "unknown key");
+    }
+  }
+}
+
+void read_file(server_config& cfg, const std::string& path) {
+  toml::table tbl;
+  try {
+    tbl = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw config_error(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
+                       ": " + std::string(e.description()));
+  }
+  for (const auto& [k, v] : tbl) {
+    const std::string key(k.str());
+    if (key == "listen") apply_listen(cfg, string_of(v, path, key), path + ": listen");
+    else if (key == "data") cfg.data_dir = string_of(v, path, key);
+    else if (key == "read_only") cfg.read_only = bool_of(v, path, key);
+    else if (key == "session_idle_timeout") cfg.session_idle_timeout = duration_of(v, path, key);
+    else if (key == "commit_mode") {
+      const std::string s = string_of(v, path, key);
+      if (s == "every-call") cfg.mode = commit_mode::every_call;
+      else if (s == "on-change") cfg.mode = commit_mode::on_change;
+      else bad(path, key, "'" + s + "' must be \"every-call\" or \"on-change\"");
+    } else if (key == "auth") read_auth(cfg, v, path);
+    else bad(path, key, "unknown key");
+  }
+}
+
+bool parse_bool_text(const std::string& s, bool& out) {
+  if (s == "1" || s == "true" || s == "yes") { out = true; return true; }
+  if (s == "0" || s == "false" || s == "no") { out = false; return true; }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || n <= 0) return std::nullopt;
+  const std::string unit(p, end);
+  std::int64_t mult = 0;
+  if (unit.empty() || unit == "s") mult = 1;
+  else if (unit == "m") mult = 60;
+  else if (unit == "h") mult = 3600;
+  else if (unit == "d") mult = 86400;
+  else return std::nullopt;
+  if (n > (std::int64_t{1} << 40) / mult) return std::nullopt;
+  return std::chrono::seconds(n * mult);
+}
+
+void apply_listen(server_config& cfg, const std::string& value, const std::string& origin) {
+  std::string host;
+  std::string port;
+  if (!value.empty() && value.front() == '[') {
+    const auto close = value.find(']');
+    if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
+      throw config_error(origin + ": '" + value + "' must be [IPV6]:PORT");
+    host = value.substr(1, close - 1);
+    port = value.substr(close + 2);
+  } else {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos) throw config_error(origin + ": '" + value + "' must be HOST:PORT");
+    host = value.substr(0, colon);
+    port = value.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1)
+    throw config_error(origin + ": '" + host + "' is not an IP address");
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p > 65535)
+    throw config_error(origin + ": '" + port + "' is not a port number (0-65535)");
+  cfg.listen_host = host;
+  cfg.listen_port = static_cast<std::uint16_t>(p);
+}
+
+bool is_loopback_host(const std::string& host) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1) return buf[0] == 127;
+  return host == "::1";
+}
+
+access_level anonymous_access(const server_config& cfg) {
+  if (cfg.anonymous) return *cfg.anonymous;
+  return cfg.users.empty() ? access_level::write : access_level::none;
+}
+
+void validate(const server_config& cfg) {
+  if (!cfg.users.empty())
+    throw config_error("auth.users: user accounts are not supported by this version yet; remove [[auth.users]]");
+  if (!is_loopback_host(cfg.listen_host) && cfg.users.empty() && !cfg.anonymous)
+    throw config_error("listen: " + cfg.listen_host +
+                       " is not a loopback address and no users are configured; set [auth] anonymous = "
+                       "\"read\" or \"write\" to allow anonymous access explicitly");
+  if (cfg.data_dir.empty()) throw config_error("data: must not be empty");
+}
+
+server_config load(const flag_values& flags,
+                   const std::function<std::optional<std::string>(const char*)>& env) {
+  server_config cfg;
+  if (flags.config_file) read_file(cfg, *flags.config_file);
+  if (auto v = env("AGENTGIT_LISTEN")) apply_listen(cfg, *v, "AGENTGIT_LISTEN");
+  if (auto v = env("AGENTGIT_DATA")) cfg.data_dir = *v;
+  if (auto v = env("AGENTGIT_READ_ONLY")) {
+    if (!parse_bool_text(*v, cfg.read_only)) throw config_error("AGENTGIT_READ_ONLY: '" + *v + "' must be true or false");
+  }
+  if (flags.listen) apply_listen(cfg, *flags.listen, "--listen");
+  if (flags.data) cfg.data_dir = *flags.data;
+  validate(cfg);
+  return cfg;
+}
+
+}  // namespace agentgit::config

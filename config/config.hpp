@@ -1,0 +1,85 @@
+// Server configuration: defaults <- TOML file <- environment <- flags,
+// validated once at start-up. A bad value is a config_error naming the key
+// and where it came from.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gitproto/services.hpp"
+
+namespace agentgit::config {
+
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class commit_mode { every_call, on_change };
+
+struct user {
+  std::string name;
+  std::string password_hash;
+  std::map<std::string, gitproto::access_level> access;  // glob -> level
+};
+
+struct limits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_upload_pack_request = 64ull << 20;      // negotiation bodies
+  std::uint64_t max_receive_pack_request = 8ull << 30;      // packs
+  std::uint64_t max_api_body = 1ull << 20;
+  std::chrono::seconds header_timeout{30};
+  std::chrono::seconds io_timeout{300};
+  std::chrono::seconds shutdown_grace{10};
+};
+
+struct server_config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::filesystem::path data_dir = "./data";
+  bool read_only = false;
+  std::chrono::seconds session_idle_timeout{24 * 3600};
+  commit_mode mode = commit_mode::every_call;
+  // What a caller with no credentials may do; unset means "decide from
+  // the listen address" (loopback: write, elsewhere: refuse to start).
+  std::optional<gitproto::access_level> anonymous;
+  std::vector<user> users;
+  limits limit;
+  unsigned threads = 0;  // 0: one per core
+};
+
+// Command-line values, each set only when the flag was given.
+struct flag_values {
+  std::optional<std::string> listen;
+  std::optional<std::string> data;
+  std::optional<std::string> config_file;
+};
+
+// Reads the TOML file (when given), then AGENTGIT_* variables from `env`
+// (a lookup function), then the flags, and validates the result.
+server_config load(const flag_values& flags,
+                   const std::function<std::optional<std::string>(const char*)>& env);
+
+// Applies "HOST:PORT" (IPv6 hosts in brackets) to cfg; `origin` names where
+// the value came from for the error message.
+void apply_listen(server_config& cfg, const std::string& value, const std::string& origin);
+
+// Parses "30s", "15m", "24h", "2d" or a bare number of seconds.
+std::optional<std::chrono::seconds> parse_duration(const std::string& text);
+
+// Checks what no single key can: e.g. a non-loopback listener needs users
+// or an explicit anonymous level.
+void validate(const server_config& cfg);
+
+bool is_loopback_host(const std::string& host);
+
+// The effective anonymous access level after defaults.
+gitproto::access_level anonymous_access(const server_config& cfg);
+
+}  // namespace agentgit::config

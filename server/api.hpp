@@ -1,0 +1,27 @@
+// The REST API under /api/v1 as a function of a request: no sockets, so it
+// is tested directly. It runs on the blocking pool (it touches libgit2 and
+// the file system).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "server/responses.hpp"
+#include "server/state.hpp"
+
+namespace agentgit::server {
+
+struct api_request {
+  http::verb method = http::verb::get;
+  std::vector<std::string> segments;  // decoded path after /api/v1
+  std::string body;
+  std::string host;                   // the Host header, for clone URLs
+};
+
+string_response handle_api(server_state& st, const api_request& req);
+
+// http://HOST/repos/NAME.git, with HOST from the request when it is a
+// plausible host[:port], else the listen address.
+std::string clone_url(const server_state& st, const std::string& host, const std::string& repo);
+
+}  // namespace agentgit::server

@@ -1,0 +1,157 @@
+// git child processes: see git_child.hpp.
+#include "server/git_child.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <system_error>
+
+namespace agentgit::server {
+namespace {
+
+[[noreturn]] void throw_errno(int err, const char* what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+
+struct fd_pair {
+  int read = -1;
+  int write = -1;
+  fd_pair() {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) throw_errno(errno, "pipe2");
+    read = p[0];
+    write = p[1];
+  }
+  ~fd_pair() {
+    if (read >= 0) ::close(read);
+    if (write >= 0) ::close(write);
+  }
+  int release_read() { return std::exchange(read, -1); }
+  int release_write() { return std::exchange(write, -1); }
+};
+
+struct spawn_setup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  spawn_setup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~spawn_setup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+}  // namespace
+
+git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : stdin_(ex), stdout_(ex) {
+  fd_pair in_pipe;
+  fd_pair out_pipe;
+  stderr_fd_ = ::memfd_create("git-stderr", MFD_CLOEXEC);
+  if (stderr_fd_ < 0) throw_errno(errno, "memfd_create");
+
+  spawn_setup s;
+  posix_spawn_file_actions_adddup2(&s.actions, in_pipe.read, 0);
+  posix_spawn_file_actions_adddup2(&s.actions, out_pipe.write, 1);
+  posix_spawn_file_actions_adddup2(&s.actions, stderr_fd_, 2);
+  posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
+  posix_spawnattr_setpgroup(&s.attr, 0);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  posix_spawnattr_setsigdefault(&s.attr, &defaults);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&s.attr, &none);
+  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>("git"));
+  for (const auto& a : cmd.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : cmd.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, cmd.git.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+  if (rc != 0) {
+    ::close(stderr_fd_);
+    stderr_fd_ = -1;
+    throw_errno(rc, "cannot start git");
+  }
+  pid_ = pid;
+  proc_.emplace(ex, pid);
+  stdin_.assign(in_pipe.release_write());
+  stdout_.assign(out_pipe.release_read());
+}
+
+git_child::~git_child() {
+  if (!exited_ && pid_ > 0) {
+    // Last resort (the normal paths call stop() or wait()): the process
+    // handle's destructor kills and reaps the child; the group goes too.
+    ::kill(-pid_, SIGKILL);
+  }
+  proc_.reset();
+  if (stderr_fd_ >= 0) ::close(stderr_fd_);
+}
+
+net::awaitable<int> git_child::wait() {
+  if (exited_) co_return exit_code_;
+  auto [ec, code] = co_await proc_->async_wait(use_tuple);
+  exited_ = true;
+  exit_code_ = ec ? -1 : code;
+  co_return exit_code_;
+}
+
+net::awaitable<void> git_child::stop(std::chrono::milliseconds grace) {
+  if (exited_) co_return;
+  stdin_.close();
+  stdout_.close();
+  ::kill(-pid_, SIGTERM);
+  // The timer's handler may run after this object is gone: it holds only
+  // the pid and a flag of its own.
+  auto reaped = std::make_shared<bool>(false);
+  net::steady_timer timer(co_await net::this_coro::executor);
+  timer.expires_after(grace);
+  timer.async_wait([pid = pid_, reaped](boost::system::error_code ec) {
+    if (!ec && !*reaped) ::kill(-pid, SIGKILL);
+  });
+  co_await wait();
+  *reaped = true;
+  timer.cancel();
+}
+
+std::string git_child::stderr_text(std::size_t max) const {
+  std::string out(max, '\0');
+  const ssize_t n = ::pread(stderr_fd_, out.data(), max, 0);
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+std::string find_git_executable() {
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "/usr/bin:/bin";
+  while (true) {
+    const auto colon = rest.find(':');
+    const std::string dir(rest.substr(0, colon));
+    if (!dir.empty() && dir.front() == '/') {
+      const std::string candidate = dir + "/git";
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  throw std::runtime_error("git was not found on PATH");
+}
+
+}  // namespace agentgit::server

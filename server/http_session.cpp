@@ -1,0 +1,111 @@
+// Connection loop: see http_session.hpp.
+#include "server/http_session.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+
+#include "server/api.hpp"
+#include "server/connection.hpp"
+#include "server/log.hpp"
+#include "server/router.hpp"
+#include "server/smart_http.hpp"
+
+namespace agentgit::server {
+namespace {
+
+net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r) {
+  api_request req;
+  req.method = parser.get().method();
+  req.segments = r.segments;
+  req.host = std::string(parser.get()[http::field::host]);
+  std::optional<request_error> bad;
+  try {
+    req.body = co_await read_small_body(c, parser, c.state.cfg.limit.max_api_body);
+  } catch (const request_error& e) {
+    bad = e;
+  }
+  if (bad) {
+    string_response res = api_error(bad->status, bad->code, bad->what());
+    res.keep_alive(false);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  string_response res = co_await offload(c.state, [&st = c.state, &req] { return handle_api(st, req); });
+  co_return co_await send_response(c, parser, std::move(res));
+}
+
+// Built outside the coroutine: GCC 12 miscompiles braced string
+// literals inside coroutine bodies ("array used as initializer").
+string_response health_response(const server_state& st) {
+  return json_response(http::status::ok,
+                       boost::json::object{{"status", "ok"}, {"git_children", st.running_children.load()}});
+}
+
+net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
+  const route r = match_route(parser.get().target());
+  switch (r.kind) {
+    case route_kind::healthz:
+      co_return co_await send_response(c, parser, health_response(c.state));
+    case route_kind::api:
+      co_return co_await serve_api(c, parser, r);
+    case route_kind::git_info_refs:
+    case route_kind::git_rpc:
+    case route_kind::unknown_service:
+      co_return co_await serve_git(c, parser, r);
+    case route_kind::bad_request:
+      co_return co_await send_response(c, parser, text_response(http::status::bad_request, r.error));
+    case route_kind::not_found:
+      break;
+  }
+  co_return co_await send_response(c, parser, text_response(http::status::not_found, r.error));
+}
+
+// Answers a request whose header could not be read, when it deserves one.
+net::awaitable<void> answer_bad_header(connection& c, boost::system::error_code ec) {
+  if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+      ec == http::error::end_of_stream)
+    co_return;
+  string_response res = ec == http::error::header_limit
+                            ? text_response(http::status::request_header_fields_too_large, "request header too large")
+                            : text_response(http::status::bad_request, "malformed request: " + ec.message());
+  res.keep_alive(false);
+  c.stream.expires_after(std::chrono::seconds(5));
+  co_await http::async_write(c.stream, res, use_tuple);
+}
+
+}  // namespace
+
+net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) {
+  connection c(std::move(socket), st);
+  const auto& limits = st.cfg.limit;
+  for (;;) {
+    request_parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_api_body);
+    c.stream.expires_after(limits.header_timeout);
+    auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, parser, use_tuple);
+    if (ec) {
+      co_await answer_bad_header(c, ec);
+      break;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    ++st.requests;
+    ++st.active_requests;
+    bool keep = false;
+    try {
+      keep = co_await dispatch(c, parser);
+    } catch (const std::exception& e) {
+      log_line("request failed: %s", e.what());
+    }
+    --st.active_requests;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto& req = parser.get();
+    log_line("%s %s %u %lldms", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+             c.last_status, static_cast<long long>(ms.count()));
+    if (!keep || st.stopping) break;
+  }
+  boost::system::error_code ignored;
+  c.stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace agentgit::server

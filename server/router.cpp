@@ -1,0 +1,85 @@
+// Request routing: see router.hpp.
+#include "server/router.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include "gitproto/repo_name.hpp"
+
+namespace agentgit::server {
+namespace {
+
+route not_found(std::string why) {
+  route r;
+  r.kind = route_kind::not_found;
+  r.error = std::move(why);
+  return r;
+}
+
+route bad_request(std::string why) {
+  route r;
+  r.kind = route_kind::bad_request;
+  r.error = std::move(why);
+  return r;
+}
+
+// A decoded segment that could smuggle a path or an option anywhere.
+bool is_hostile(const std::string& seg) {
+  return seg.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos || seg == "." || seg == "..";
+}
+
+route match_git(const std::vector<std::string>& segs, const boost::urls::url_view& url) {
+  // segs[0] == "repos"
+  if (segs.size() < 3) return not_found("no such route");
+  auto name = gitproto::canonical_repo_name(segs[1]);
+  if (!name) return not_found("no such repository");
+  route r;
+  r.repo = *name;
+  const std::vector<std::string> rest(segs.begin() + 2, segs.end());
+  if (rest.size() == 2 && rest[0] == "info" && rest[1] == "refs") {
+    auto it = url.params().find("service");
+    r.service = it == url.params().end() ? nullptr : gitproto::find_service((*it).value);
+    r.kind = r.service ? route_kind::git_info_refs : route_kind::unknown_service;
+    if (!r.service) r.error = it == url.params().end()
+        ? "the dumb HTTP protocol is not served; use a smart git client"
+        : "unknown service";
+    return r;
+  }
+  if (rest.size() == 1 && rest[0].rfind("git-", 0) == 0) {
+    r.service = gitproto::find_service(rest[0]);
+    r.kind = r.service ? route_kind::git_rpc : route_kind::unknown_service;
+    if (!r.service) r.error = "unknown service";
+    return r;
+  }
+  return not_found("no such route");
+}
+
+}  // namespace
+
+route match_route(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return bad_request("malformed request target");
+  const boost::urls::url_view url = *parsed;
+  std::vector<std::string> segs;
+  for (auto seg : url.segments()) {
+    std::string s(seg);
+    if (is_hostile(s)) return not_found("no such route");
+    segs.push_back(std::move(s));
+  }
+  if (segs.size() == 1 && segs[0] == "healthz") {
+    route r;
+    r.kind = route_kind::healthz;
+    return r;
+  }
+  if (segs.size() >= 2 && segs[0] == "api" && segs[1] == "v1") {
+    route r;
+    r.kind = route_kind::api;
+    r.segments.assign(segs.begin() + 2, segs.end());
+    r.query = url.encoded_query();
+    return r;
+  }
+  if (!segs.empty() && segs[0] == "repos") return match_git(segs, url);
+  return not_found("no such route");
+}
+
+}  // namespace agentgit::server

@@ -1,0 +1,35 @@
+// Request routing as a pure function of the request target: which handler,
+// for which repo and service. Names are decoded and validated here, so a
+// handler only ever sees a canonical repo name.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gitproto/services.hpp"
+
+namespace agentgit::server {
+
+enum class route_kind {
+  healthz,
+  api,            // /api/v1/...: `segments` holds what follows
+  git_info_refs,  // /repos/NAME/info/refs?service=...
+  git_rpc,        // /repos/NAME/git-upload-pack | git-receive-pack
+  unknown_service,// a git route naming no service we offer (403)
+  not_found,
+  bad_request,
+};
+
+struct route {
+  route_kind kind = route_kind::not_found;
+  std::string repo;                              // canonical repo name
+  const gitproto::service* service = nullptr;    // for git routes
+  std::vector<std::string> segments;             // decoded, for api
+  std::string query;                             // raw query, for api
+  std::string error;                             // for bad_request / not_found
+};
+
+route match_route(std::string_view target);
+
+}  // namespace agentgit::server

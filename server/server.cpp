@@ -1,0 +1,122 @@
+// Server wiring: see server.hpp.
+#include "server/server.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "server/git_child.hpp"
+#include "server/http_session.hpp"
+#include "server/log.hpp"
+#include "server/state.hpp"
+
+namespace agentgit::server {
+namespace {
+
+// One server per data directory: a second one would race the first's
+// pushes and remove its lock files at start-up.
+int lock_data_dir(const std::filesystem::path& data) {
+  std::filesystem::create_directories(data);
+  const auto path = data / ".agentgit.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    throw std::runtime_error("another agentgit is already serving " + data.string());
+  return fd;
+}
+
+net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, server_state& st) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), use_tuple);
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      log_line("accept: %s", ec.message().c_str());
+      // Out of fds or similar: back off instead of spinning.
+      net::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await t.async_wait(use_tuple);
+      continue;
+    }
+    socket.set_option(net::ip::tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    net::co_spawn(ex, run_session(std::move(socket), st), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_line("connection ended: %s", ex.what());
+      }
+    });
+  }
+}
+
+// After a stop signal: stop accepting, let in-flight requests finish
+// within the grace period, then stop the I/O threads.
+net::awaitable<void> drain_and_stop(net::io_context& ioc, net::ip::tcp::acceptor& acceptor, server_state& st) {
+  st.stopping = true;
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  const auto deadline = std::chrono::steady_clock::now() + st.cfg.limit.shutdown_grace;
+  net::steady_timer t(ioc);
+  while (st.active_requests > 0 && std::chrono::steady_clock::now() < deadline) {
+    t.expires_after(std::chrono::milliseconds(50));
+    co_await t.async_wait(use_tuple);
+  }
+  if (st.active_requests > 0) log_line("grace period over: ending %d requests", st.active_requests.load());
+  ioc.stop();
+}
+
+}  // namespace
+
+int serve(const config::server_config& cfg_in) {
+  ::signal(SIGPIPE, SIG_IGN);
+  config::server_config cfg = cfg_in;
+  const int lock_fd = lock_data_dir(cfg.data_dir);
+  server_state st(cfg, find_git_executable());
+  const auto report = st.repos.recover();
+  log_line("recovered %zu repos (removed %zu stale locks, %zu temp dirs)", report.repos, report.removed_locks,
+           report.removed_temp);
+
+  net::io_context ioc;
+  net::ip::tcp::acceptor acceptor(ioc);
+  const net::ip::tcp::endpoint endpoint(net::ip::make_address(cfg.listen_host), cfg.listen_port);
+  try {
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(net::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + cfg.listen_host + ":" + std::to_string(cfg.listen_port) + ": " +
+                             e.code().message());
+  }
+  st.cfg.listen_port = acceptor.local_endpoint().port();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    log_line("signal %d: stopping (grace %llds)", sig, static_cast<long long>(st.cfg.limit.shutdown_grace.count()));
+    net::co_spawn(ioc, drain_and_stop(ioc, acceptor, st), net::detached);
+  });
+  net::co_spawn(ioc, accept_loop(acceptor, st), net::detached);
+
+  const bool v6 = cfg.listen_host.find(':') != std::string::npos;
+  std::printf("agentgit listening on http://%s%s%s:%u (data %s)\n", v6 ? "[" : "", cfg.listen_host.c_str(),
+              v6 ? "]" : "", st.cfg.listen_port, std::filesystem::absolute(cfg.data_dir).c_str());
+  std::fflush(stdout);
+
+  const unsigned threads = cfg.threads ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& w : workers) w.join();
+  st.blocking.join();
+  ::close(lock_fd);
+  log_line("stopped");
+  return 0;
+}
+
+}  // namespace agentgit::server

@@ -1,0 +1,352 @@
+// Git smart HTTP: see smart_http.hpp.
+//
+// One exchange per request: a git child is started, the request's bytes
+// are written to its stdin while its stdout is drained into a spool (HTTP/1.1
+// is half-duplex: the response may only start once the request is read);
+// then the response headers go out, the spool follows, and the rest of
+// the child's output streams straight through with backpressure.
+#include "server/smart_http.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <iostream>
+
+#include "gitproto/git_protocol.hpp"
+#include "gitproto/pkt_line.hpp"
+#include "server/git_child.hpp"
+#include "server/log.hpp"
+#include "server/spool.hpp"
+
+namespace agentgit::server {
+namespace {
+
+using namespace net::experimental::awaitable_operators;
+using gitproto::service;
+
+constexpr std::size_t io_chunk = 64 * 1024;
+constexpr std::size_t spool_memory = 256 * 1024;
+
+class empty_source final : public input_source {
+ public:
+  net::awaitable<std::string_view> next() override { co_return std::string_view{}; }
+};
+
+class spool_source final : public input_source {
+ public:
+  explicit spool_source(spool& s) : spool_(s) {}
+  net::awaitable<std::string_view> next() override {
+    spool_.read_some(piece_, io_chunk);
+    co_return std::string_view(piece_);
+  }
+
+ private:
+  spool& spool_;
+  std::string piece_;
+};
+
+// Counts running git children for /healthz and the logs.
+struct child_count {
+  explicit child_count(server_state& st) : st_(st) { ++st_.running_children; }
+  ~child_count() { --st_.running_children; }
+  server_state& st_;
+};
+
+// A chunked (HTTP/1.1) or close-delimited (HTTP/1.0) streamed response.
+class streamed_response {
+ public:
+  streamed_response(connection& c, unsigned version, std::string_view content_type) : conn_(c) {
+    res_.version(version);
+    res_.result(http::status::ok);
+    res_.set(http::field::server, "agentgit");
+    res_.set(http::field::content_type, content_type);
+    set_no_cache(res_);
+    res_.keep_alive(version >= 11);
+    res_.chunked(version >= 11);
+  }
+
+  net::awaitable<void> start() {
+    conn_.last_status = 200;
+    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
+    co_await http::async_write_header(conn_.stream, serializer_, net::use_awaitable);
+  }
+
+  net::awaitable<void> write(std::string_view data) {
+    if (data.empty()) co_return;
+    res_.body().data = const_cast<char*>(data.data());
+    res_.body().size = data.size();
+    res_.body().more = true;
+    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
+    auto [ec, n] = co_await http::async_write(conn_.stream, serializer_, use_tuple);
+    if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
+  }
+
+  net::awaitable<void> finish() {
+    res_.body().data = nullptr;
+    res_.body().size = 0;
+    res_.body().more = false;
+    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
+    co_await http::async_write(conn_.stream, serializer_, net::use_awaitable);
+  }
+
+  bool keep_alive() const { return res_.keep_alive(); }
+
+ private:
+  connection& conn_;
+  http::response<http::buffer_body> res_;
+  http::response_serializer<http::buffer_body> serializer_{res_};
+};
+
+net::awaitable<bool> refuse_request(connection& c, request_parser& parser, const request_error& e) {
+  string_response res = text_response(e.status, e.what());
+  res.keep_alive(false);
+  co_return co_await send_response(c, parser, std::move(res));
+}
+
+class exchange {
+ public:
+  exchange(connection& c, request_parser& parser, const service& svc, git_command cmd, std::string preamble,
+           std::string_view content_type, bool is_post)
+      : conn_(c), parser_(parser), svc_(svc), cmd_(std::move(cmd)), preamble_(std::move(preamble)),
+        content_type_(content_type), is_post_(is_post), out_(c.state.temp_dir, spool_memory), buf_(io_chunk) {}
+
+  net::awaitable<bool> run(input_source& input) {
+    std::optional<git_child> child;
+    try {
+      child.emplace(co_await net::this_coro::executor, cmd_);
+    } catch (const std::exception& e) {
+      log_line("cannot start git %s: %s", std::string(svc_.command).c_str(), e.what());
+    }
+    if (!child)
+      co_return co_await send_response(conn_, parser_,
+                                       text_response(http::status::internal_server_error, "cannot start git"));
+    child_count counted(conn_.state);
+    child_ = &*child;
+    input_ = &input;
+    std::exception_ptr failure;
+    bool keep = false;
+    try {
+      co_await (feed() && drain());
+      keep = co_await respond();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (!failure) co_return keep;
+    co_await child->stop();
+    std::optional<request_error> refused;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const request_error& e) {
+      refused = e;  // the body was bad or too big: nothing has been sent yet
+    } catch (const std::exception& e) {
+      log_line("git %s: ended early: %s", std::string(svc_.command).c_str(), e.what());
+    }
+    if (refused) {
+      log_line("git %s: %s", std::string(svc_.command).c_str(), refused->what());
+      co_await refuse_request(conn_, parser_, *refused);
+    }
+    co_return false;
+  }
+
+ private:
+  // Request bytes -> child stdin. When the child stops reading (it exited
+  // or refused the request) the rest of the body is still read, so the
+  // client gets git's answer rather than a reset connection.
+  net::awaitable<void> feed() {
+    bool child_reading = true;
+    for (auto piece = co_await input_->next(); !piece.empty(); piece = co_await input_->next()) {
+      if (!child_reading) continue;
+      auto [ec, n] = co_await net::async_write(child_->in(), net::buffer(piece), use_tuple);
+      if (ec) child_reading = false;
+    }
+    boost::system::error_code ignored;
+    child_->in().close(ignored);
+    input_done_ = true;
+    child_->out().cancel(ignored);
+  }
+
+  // Child stdout -> spool, until the request is fully read.
+  net::awaitable<void> drain() {
+    while (!input_done_) {
+      auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
+      out_.append(std::string_view(buf_.data(), n));
+      if (ec == net::error::eof) {
+        out_eof_ = true;
+        co_return;
+      }
+      if (ec == net::error::operation_aborted && input_done_) co_return;
+      if (ec) throw boost::system::system_error(ec);
+    }
+  }
+
+  net::awaitable<void> read_output_once() {
+    auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
+    out_.append(std::string_view(buf_.data(), n));
+    if (ec == net::error::eof) out_eof_ = true;
+    else if (ec) throw boost::system::system_error(ec);
+  }
+
+  net::awaitable<bool> respond() {
+    // Commit to a 200 only once git has said something: a child that
+    // fails before any output gets a real error status instead.
+    while (out_.empty() && !out_eof_) co_await read_output_once();
+    if (out_.empty()) {
+      const int code = co_await child_->wait();
+      if (code != 0) co_return co_await refuse(code);
+    }
+    streamed_response res(conn_, parser_.get().version(), content_type_);
+    co_await res.start();
+    co_await res.write(preamble_);
+    std::string piece;
+    for (out_.read_some(piece, io_chunk); !piece.empty(); out_.read_some(piece, io_chunk))
+      co_await res.write(piece);
+    while (!out_eof_) {
+      auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
+      co_await res.write(std::string_view(buf_.data(), n));
+      if (ec == net::error::eof) break;
+      if (ec) throw boost::system::system_error(ec);
+    }
+    co_await res.finish();
+    const int code = co_await child_->wait();
+    if (code != 0)
+      log_line("git %s exited with %d after its answer started: %s", std::string(svc_.command).c_str(), code,
+               child_->stderr_text().c_str());
+    co_return res.keep_alive() && parser_.is_done() && parser_.get().keep_alive();
+  }
+
+  net::awaitable<bool> refuse(int code) {
+    const std::string why = child_->stderr_text();
+    log_line("git %s exited with %d: %s", std::string(svc_.command).c_str(), code, why.c_str());
+    // A POST that makes git fail before it answers is a request git
+    // refused; an advertisement that fails is our problem.
+    const auto status = is_post_ ? http::status::bad_request : http::status::internal_server_error;
+    co_return co_await send_response(
+        conn_, parser_,
+        text_response(status, "git " + std::string(svc_.command) + " failed" + (why.empty() ? "" : ": " + why)));
+  }
+
+  connection& conn_;
+  request_parser& parser_;
+  const service& svc_;
+  git_command cmd_;
+  std::string preamble_;
+  std::string_view content_type_;
+  bool is_post_;
+  spool out_;
+  std::vector<char> buf_;
+  git_child* child_ = nullptr;
+  input_source* input_ = nullptr;
+  bool input_done_ = false;
+  bool out_eof_ = false;
+};
+
+git_command make_command(const server_state& st, const service& svc, const std::string& repo,
+                         bool advertise, std::string_view git_protocol) {
+  git_command cmd;
+  cmd.git = st.git;
+  cmd.args.emplace_back(svc.command);
+  if (svc.command == "upload-pack") cmd.args.emplace_back("--strict");
+  cmd.args.emplace_back("--stateless-rpc");
+  if (advertise) cmd.args.emplace_back("--http-backend-info-refs");
+  // An absolute path: it can never be read as an option.
+  cmd.args.push_back(std::filesystem::absolute(st.repos.path_of(repo)).string());
+  cmd.env = st.child_env;
+  if (!git_protocol.empty()) cmd.env.push_back("GIT_PROTOCOL=" + std::string(git_protocol));
+  return cmd;
+}
+
+string_response method_not_allowed(std::string_view allow) {
+  string_response res = text_response(http::status::method_not_allowed, "method not allowed");
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+// The access a git route needs against what the caller has.
+std::optional<string_response> check_access(const server_state& st, const service& svc) {
+  const auto have = config::anonymous_access(st.cfg);
+  if (svc.needs == gitproto::access_level::write && st.cfg.read_only)
+    return text_response(http::status::forbidden, "this server is read-only: pushes are refused");
+  if (have < svc.needs) {
+    string_response res = text_response(http::status::unauthorized, "authentication required");
+    res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
+    return res;
+  }
+  return std::nullopt;
+}
+
+// The upload-pack negotiation, read whole (it is small and capped) and
+// checked for pkt-line framing before git sees a byte of it.
+net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spool& into) {
+  body_reader reader(c, parser, c.state.cfg.limit.max_upload_pack_request);
+  gitproto::pkt_framing_checker framing;
+  for (auto piece = co_await reader.next(); !piece.empty(); piece = co_await reader.next()) {
+    if (!framing.feed(piece))
+      throw request_error(http::status::bad_request, "BAD_PKT_LINE",
+                          "malformed pkt-line in the request: " + std::string(framing.error()));
+    into.append(piece);
+  }
+  if (!framing.complete())
+    throw request_error(http::status::bad_request, "BAD_PKT_LINE", "truncated or empty pkt-line request");
+}
+
+}  // namespace
+
+net::awaitable<bool> serve_git(connection& c, request_parser& parser, const route& r) {
+  const auto& req = parser.get();
+  const bool is_post = r.kind == route_kind::git_rpc;
+  if (r.kind == route_kind::git_info_refs && req.method() != http::verb::get)
+    co_return co_await send_response(c, parser, method_not_allowed("GET"));
+  if (is_post && req.method() != http::verb::post)
+    co_return co_await send_response(c, parser, method_not_allowed("POST"));
+  if (r.kind == route_kind::unknown_service)
+    co_return co_await send_response(c, parser, text_response(http::status::forbidden, r.error));
+
+  const service& svc = *r.service;
+  if (auto denied = check_access(c.state, svc)) co_return co_await send_response(c, parser, std::move(*denied));
+  if (!c.state.repos.exists(r.repo))
+    co_return co_await send_response(c, parser, text_response(http::status::not_found, "repository not found"));
+
+  const std::string_view git_protocol = req["Git-Protocol"];
+  if (!git_protocol.empty() && !gitproto::is_valid_git_protocol(git_protocol))
+    co_return co_await send_response(c, parser,
+                                     text_response(http::status::bad_request, "invalid Git-Protocol header"));
+  if (is_post && req[http::field::content_type] != svc.request)
+    co_return co_await send_response(
+        c, parser,
+        text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
+
+  git_command cmd = make_command(c.state, svc, r.repo, !is_post, git_protocol);
+  if (!is_post) {
+    // v2 upload-pack starts with its capability list; everything else
+    // (and receive-pack, which has no v2) with the service preamble.
+    const bool v2 = svc.command == "upload-pack" && gitproto::requested_protocol_version(git_protocol) == 2;
+    exchange ex(c, parser, svc, std::move(cmd), v2 ? "" : gitproto::advertisement_preamble(svc), svc.advertisement,
+                false);
+    empty_source none;
+    co_return co_await ex.run(none);
+  }
+
+  exchange ex(c, parser, svc, std::move(cmd), "", svc.result, true);
+  if (svc.buffers_request) {
+    spool negotiation(c.state.temp_dir, spool_memory);
+    std::optional<request_error> bad;
+    try {
+      co_await read_negotiation(c, parser, negotiation);
+    } catch (const request_error& e) {
+      bad = e;
+    }
+    if (bad) co_return co_await refuse_request(c, parser, *bad);
+    spool_source input(negotiation);
+    co_return co_await ex.run(input);
+  }
+  std::optional<request_error> bad;
+  std::optional<body_reader> reader;
+  try {
+    reader.emplace(c, parser, c.state.cfg.limit.max_receive_pack_request);
+  } catch (const request_error& e) {
+    bad = e;
+  }
+  if (bad) co_return co_await refuse_request(c, parser, *bad);
+  co_return co_await ex.run(*reader);
+}
+
+}  // namespace agentgit::server
