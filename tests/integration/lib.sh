@@ -1,0 +1,117 @@
+# Shared helpers for the integration tests: each test starts the real
+# server on a free loopback port with a temporary data directory and drives
+# the real git client. Source it; it sets `set -euo pipefail`.
+set -euo pipefail
+
+AGENTGIT_BIN=${AGENTGIT_BIN:?AGENTGIT_BIN must point at the agentgit binary}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/agentgit-test.XXXXXX")
+DATA=$WORK/data
+SERVER_PID=""
+PORT=""
+BASE=""
+
+# A git of our own: no user or system config, fixed identity, no prompts.
+export HOME=$WORK/home
+mkdir -p "$HOME"
+export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
+export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.com
+export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=tester@example.com
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+
+cleanup() {
+  local rc=$?
+  stop_server || true
+  if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
+    echo "---- server log (last 40 lines) ----" >&2
+    tail -n 40 "$WORK/server.log" >&2 || true
+  fi
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+pass() { echo "ok - $*"; }
+
+assert_eq() {  # expected actual message
+  [ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+# start_server [agentgit serve args...]: starts on 127.0.0.1:0 unless
+# --listen is given; sets PORT, BASE and SERVER_PID.
+start_server() {
+  local args=(serve --data "$DATA")
+  if [[ " $* " != *" --listen "* ]]; then args+=(--listen 127.0.0.1:0); fi
+  "$AGENTGIT_BIN" "${args[@]}" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
+  SERVER_PID=$!
+  local i
+  for i in $(seq 1 200); do
+    if grep -q 'listening on' "$WORK/server.out" 2>/dev/null; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited at start-up: $(cat "$WORK/server.log")"
+    sleep 0.05
+  done
+  PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/server.out")
+  [ -n "$PORT" ] || fail "server did not report its port"
+  BASE="http://127.0.0.1:$PORT"
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+# The server must still be up and answering.
+assert_alive() {
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "server died"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ] || fail "server stopped answering /healthz"
+}
+
+create_repo() {  # name
+  local code
+  code=$(curl -s -o "$WORK/create.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$1\"}" "$BASE/api/v1/repos")
+  [ "$code" = 201 ] || fail "create repo $1: HTTP $code $(cat "$WORK/create.json")"
+}
+
+# http_status METHOD PATH [curl args...]: prints the status code only.
+http_status() {
+  local method=$1 path=$2
+  shift 2
+  curl -s -o /dev/null -w '%{http_code}' -X "$method" "$@" "$BASE$path"
+}
+
+# Processes whose working directory is inside the data directory: git
+# children (upload-pack, pack-objects, receive-pack, index-pack) run there.
+children_in_data() {
+  local p cwd
+  for p in /proc/[0-9]*; do
+    cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+    case "$cwd" in "$DATA"/*) echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)";; esac
+  done
+}
+
+# Waits up to $1 seconds for no git child to be left in the data dir.
+wait_no_children() {
+  local i
+  for i in $(seq 1 $(( $1 * 10 ))); do
+    [ -z "$(children_in_data)" ] && return 0
+    sleep 0.1
+  done
+  fail "git processes left behind: $(children_in_data)"
+}
+
+# A commit with one file in a fresh clone: commit_file DIR FILE CONTENT
+commit_file() {
+  mkdir -p "$(dirname "$1/$2")"
+  printf '%s' "$3" >"$1/$2"
+  git -C "$1" add "$2"
+  git -C "$1" commit -q -m "write $2"
+}
