@@ -100,8 +100,12 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
     --st.active_requests;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     const auto& req = parser.get();
-    log_line("%s %s %u %lldms", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
-             c.last_status, static_cast<long long>(ms.count()));
+    // How the body came is part of the line: chunked and gzip bodies are
+    // the paths clients take for big requests.
+    const char* chunked = parser.chunked() ? " chunked" : "";
+    const char* gzip = req[http::field::content_encoding].empty() ? "" : " encoded";
+    log_line("%s %s %u %lldms%s%s", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+             c.last_status, static_cast<long long>(ms.count()), chunked, gzip);
     if (!keep || st.stopping) break;
   }
   boost::system::error_code ignored;

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Bad input gets a clear answer and reaches nothing: wrong methods, content
+# types and services; hostile repo names that must never reach a git
+# process (proved with a logging `git` wrapper the server runs instead of
+# git); garbage and truncated pkt-line bodies; bad Content-Encoding;
+# malformed HTTP; and clients that vanish mid-clone leave no child behind.
+source "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+UP_REQ=application/x-git-upload-pack-request
+RP_REQ=application/x-git-receive-pack-request
+
+# ---- a `git` that logs every argv, then runs the real git -----------------
+# The server resolves `git` from PATH once at start-up and hands children a
+# PATH starting with that directory, so everything it runs passes through
+# this script.
+REAL_GIT=$(command -v git)
+FAKEBIN=$WORK/fakebin
+ARGV_LOG=$WORK/git-argv.log
+mkdir -p "$FAKEBIN"
+: >"$ARGV_LOG"
+cat >"$FAKEBIN/git" <<EOF
+#!/bin/sh
+{ echo "call:"; for a in "\$@"; do printf 'arg: %s\n' "\$a"; done; } >>"$ARGV_LOG"
+exec "$REAL_GIT" "\$@"
+EOF
+chmod +x "$FAKEBIN/git"
+
+SAVED_PATH=$PATH
+export PATH="$FAKEBIN:$SAVED_PATH"
+start_server
+export PATH=$SAVED_PATH
+# The test's own git calls must not pollute the log.
+[ "$(command -v git)" = "$REAL_GIT" ] || fail "test PATH still points at the wrapper"
+
+create_repo legit
+git clone -q "$BASE/repos/legit.git" "$WORK/legit" 2>/dev/null
+commit_file "$WORK/legit" README.md "legit content"
+git -C "$WORK/legit" push -q origin main || fail "first push"
+grep -q "arg: $DATA/repos/legit.git" "$ARGV_LOG" || fail "the git wrapper did not see the legit push: $(cat "$ARGV_LOG")"
+TIP=$(git ls-remote "$BASE/repos/legit.git" refs/heads/main | cut -f1)
+[ ${#TIP} = 40 ] || fail "ls-remote gave no tip: '$TIP'"
+pass "wrapper sees legit git calls"
+
+# ---- methods, content types, services, unknown repos ---------------------
+# header_of METHOD PATH HEADER [curl args]: status and the named header.
+header_of() {
+  local method=$1 path=$2 name=$3
+  shift 3
+  curl -s -D - -o /dev/null -X "$method" "$@" "$BASE$path" | tr -d '\r' |
+    awk -v n="$(echo "$name" | tr 'A-Z' 'a-z')" 'NR==1 {print $2} tolower($0) ~ "^"n":" {sub(/^[^:]*: */, ""); print}' |
+    paste -sd' '
+}
+assert_eq "405 POST" "$(header_of GET /repos/legit/git-upload-pack Allow)" "GET git-upload-pack"
+assert_eq "405 POST" "$(header_of GET /repos/legit.git/git-receive-pack Allow)" "GET git-receive-pack"
+assert_eq "405 GET" "$(header_of POST '/repos/legit/info/refs?service=git-upload-pack' Allow)" "POST info/refs (upload)"
+assert_eq "405 GET" "$(header_of POST '/repos/legit/info/refs?service=git-receive-pack' Allow -H "Content-Type: $RP_REQ")" \
+  "POST info/refs (receive)"
+assert_eq "405 POST" "$(header_of PUT /repos/legit/git-upload-pack Allow -H "Content-Type: $UP_REQ")" "PUT git-upload-pack"
+pass "wrong method: 405 with Allow"
+
+assert_eq 415 "$(http_status POST /repos/legit/git-upload-pack -H 'Content-Type: text/plain' --data-binary 0000)" \
+  "upload-pack with text/plain"
+assert_eq 415 "$(http_status POST /repos/legit/git-receive-pack -H "Content-Type: $UP_REQ" --data-binary 0000)" \
+  "receive-pack with the upload-pack content type"
+assert_eq 415 "$(http_status POST /repos/legit/git-upload-pack --data-binary 0000)" "upload-pack without Content-Type"
+pass "wrong Content-Type: 415"
+
+assert_eq 403 "$(http_status GET '/repos/legit/info/refs?service=git-foo')" "?service=git-foo"
+assert_eq 403 "$(http_status POST /repos/legit/git-foo -H "Content-Type: $UP_REQ" --data-binary 0000)" "POST git-foo"
+assert_eq 403 "$(http_status GET '/repos/legit/info/refs?service=--upload-pack=touch%20pwned')" "hostile service name"
+assert_eq 404 "$(http_status GET '/repos/nope/info/refs?service=git-upload-pack')" "unknown repo info/refs"
+assert_eq 404 "$(http_status POST /repos/nope.git/git-upload-pack -H "Content-Type: $UP_REQ" --data-binary 0000)" \
+  "unknown repo upload-pack"
+assert_eq 404 "$(http_status GET '/repos/legit/objects/info/packs')" "dumb-HTTP file path"
+pass "unknown service 403, unknown repo 404"
+
+# ---- hostile names never reach git ---------------------------------------
+HOSTILE=(
+  '/repos/../info/refs?service=git-upload-pack'
+  '/repos/%2e%2e/info/refs?service=git-upload-pack'
+  '/repos/.%2e/info/refs?service=git-upload-pack'
+  '/repos/%2e%2e%2f%2e%2e%2fetc/info/refs?service=git-upload-pack'
+  '/repos/legit%2f..%2f..%2fetc/info/refs?service=git-upload-pack'
+  '/repos/%2fetc%2fpasswd/info/refs?service=git-upload-pack'
+  '/repos/legit%00/info/refs?service=git-upload-pack'
+  '/repos/legit%00.git/info/refs?service=git-receive-pack'
+  '/repos/..%5c..%5clegit/info/refs?service=git-upload-pack'
+  '/repos/legit%5c/info/refs?service=git-upload-pack'
+  '/repos/-x/info/refs?service=git-upload-pack'
+  '/repos/-x.git/info/refs?service=git-receive-pack'
+  '/repos/--upload-pack=touch%20pwned/info/refs?service=git-upload-pack'
+  '/repos/--exec=touch%20pwned.git/info/refs?service=git-receive-pack'
+  '/repos/a/../b/info/refs?service=git-upload-pack'
+  '/repos/a/../legit/info/refs?service=git-upload-pack'
+  '/repos/legit/../legit/info/refs?service=git-upload-pack'
+  '/repos/./legit/info/refs?service=git-upload-pack'
+  '/repos/legit.lock/info/refs?service=git-upload-pack'
+)
+for path in "${HOSTILE[@]}"; do
+  code=$(curl -s --path-as-is -g -o /dev/null -w '%{http_code}' --max-time 10 "$BASE$path")
+  case "$code" in 400|404) ;; *) fail "GET $path: expected 400 or 404, got $code";; esac
+done
+for path in '/repos/--upload-pack=touch%20pwned/git-upload-pack' '/repos/-x/git-receive-pack' \
+  '/repos/..%2f..%2fetc/git-upload-pack' '/repos/a/../legit/git-upload-pack' '/repos/legit%00/git-upload-pack'; do
+  svc=upload; [[ $path == *receive* ]] && svc=receive
+  code=$(curl -s --path-as-is -g -o /dev/null -w '%{http_code}' --max-time 10 -X POST \
+    -H "Content-Type: application/x-git-$svc-pack-request" --data-binary '0000' "$BASE$path")
+  case "$code" in 400|404) ;; *) fail "POST $path: expected 400 or 404, got $code";; esac
+done
+assert_alive
+# The only things the wrapper may ever have seen: the fixed service argv
+# and the absolute path of the one real repo.
+bad_args=$(sed -n 's/^arg: //p' "$ARGV_LOG" | sort -u |
+  grep -vxF -e upload-pack -e receive-pack -e --strict -e --stateless-rpc -e --http-backend-info-refs \
+    -e "$DATA/repos/legit.git" || true)
+[ -z "$bad_args" ] || fail "git was run with unexpected arguments: $bad_args"
+for s in pwned '..' '\' '/etc' -x upload-pack= '/b'; do
+  if sed -n 's/^arg: //p' "$ARGV_LOG" | grep -qF -- "$s"; then fail "git saw hostile string '$s': $(cat "$ARGV_LOG")"; fi
+done
+[ -z "$(find "$WORK" -name pwned 2>/dev/null; find "$PWD" / -maxdepth 1 -name pwned 2>/dev/null)" ] \
+  || fail "a 'pwned' file was created"
+calls_before=$(grep -c '^call:' "$ARGV_LOG")
+git clone -q "$BASE/repos/legit.git" "$WORK/legit2" || fail "clone after hostile requests"
+assert_eq "legit content" "$(cat "$WORK/legit2/README.md")" "cloned content"
+calls_after=$(grep -c '^call:' "$ARGV_LOG")
+[ "$calls_after" -gt "$calls_before" ] || fail "the legit clone did not go through the wrapper"
+grep -q "arg: $DATA/repos/legit.git" "$ARGV_LOG" || fail "legit clone not logged"
+pass "hostile names answered 400/404 and never reached git (${#HOSTILE[@]} + 5 requests)"
+
+# ---- garbage pkt-line bodies ---------------------------------------------
+# post_body SERVICE FILE [curl args]: status of a POST with FILE as body.
+post_body() {
+  local svc=$1 file=$2
+  shift 2
+  curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 15 -X POST -H "Content-Type: application/x-git-$svc-request" \
+    "$@" --data-binary "@$file" "$BASE/repos/legit/git-$svc"
+}
+expect_4xx() {  # what code
+  case "$2" in 4[0-9][0-9]) ;; *) fail "$1: expected a 4xx, got '$2' ($(head -c 300 "$WORK/resp" 2>/dev/null))";; esac
+}
+garbage() {  # name bytes (printf format)
+  printf "$2" >"$WORK/body.$1"
+  echo "$WORK/body.$1"
+}
+for spec in 'zzzz:zzzz' 'truncated-want:0032want' 'truncated-len:00' 'empty:' 'meaningless:0009hello' \
+  'meaningless-flush:0009hello0000' 'len-0003:0003' 'overlong:ffffabc' 'binary:\x00\x01\x02\x03\xff\xfe' \
+  'want-garbage:0032want zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n00000009done\n'; do
+  name=${spec%%:*}
+  expect_4xx "upload-pack body $name" "$(post_body upload-pack "$(garbage "$name" "${spec#*:}")")"
+  assert_alive
+done
+for spec in 'zzzz:zzzz' 'meaningless:0009hello0000' 'truncated:0032want' 'binary:\x00\x01\x02\x03\xff\xfe' \
+  'bad-command:0028not-a-sha not-a-sha refs/heads/main\n0000'; do
+  name=${spec%%:*}
+  expect_4xx "receive-pack body $name" "$(post_body receive-pack "$(garbage "rp-$name" "${spec#*:}")")"
+  assert_alive
+done
+# A well-formed want of an object the repo does not have: git's own answer
+# (an ERR line in a 200, or a 4xx), never a 5xx.
+code=$(post_body upload-pack "$(garbage want-unknown '0032want 1234567890123456789012345678901234567890\n00000009done\n')")
+case "$code" in 200|4[0-9][0-9]) ;; *) fail "want of an unknown object: got $code";; esac
+grep -q "not our ref" "$WORK/resp" || fail "want of an unknown object: git's reason did not reach the client: $(cat "$WORK/resp")"
+wait_no_children 10
+assert_eq "$TIP" "$(git ls-remote "$BASE/repos/legit.git" refs/heads/main | cut -f1)" "main after garbage pushes"
+rm -rf "$WORK/legit3"
+git clone -q "$BASE/repos/legit.git" "$WORK/legit3" || fail "clone after garbage bodies"
+assert_eq "legit content" "$(cat "$WORK/legit3/README.md")" "content after garbage bodies"
+pass "garbage and truncated pkt-lines: 4xx, no hang, server fine"
+
+# ---- Content-Encoding ----------------------------------------------------
+want_body() {  # a complete v0 full-clone request for TIP
+  printf '0032want %s\n' "$TIP"
+  printf '0000'
+  printf '0009done\n'
+}
+want_body >"$WORK/want.plain"
+assert_eq 400 "$(post_body upload-pack "$WORK/want.plain" -H 'Content-Encoding: gzip')" "gzip header, plain body"
+grep -qi gzip "$WORK/resp" || fail "bad gzip answer does not say why: $(cat "$WORK/resp")"
+printf 'not gzip at all' >"$WORK/notgzip"
+assert_eq 400 "$(post_body receive-pack "$WORK/notgzip" -H 'Content-Encoding: gzip')" "gzip header on receive-pack"
+gzip -c "$WORK/want.plain" | head -c 20 >"$WORK/want.truncgz"
+assert_eq 400 "$(post_body upload-pack "$WORK/want.truncgz" -H 'Content-Encoding: gzip')" "truncated gzip"
+assert_eq 415 "$(post_body upload-pack "$WORK/want.plain" -H 'Content-Encoding: br')" "Content-Encoding: br"
+assert_eq 415 "$(post_body receive-pack "$WORK/want.plain" -H 'Content-Encoding: compress')" "Content-Encoding: compress"
+assert_alive
+gzip -c "$WORK/want.plain" >"$WORK/want.gz"
+assert_eq 200 "$(post_body upload-pack "$WORK/want.gz" -H 'Content-Encoding: gzip')" "valid gzip request"
+assert_eq "0008NAK" "$(head -c 8 "$WORK/resp")" "gzip request answer starts with NAK"
+tail -c +9 "$WORK/resp" >"$WORK/gz.pack"
+git init -q --bare "$WORK/verify.git"
+git -C "$WORK/verify.git" index-pack --stdin --fix-thin <"$WORK/gz.pack" >/dev/null || fail "the pack answered is not valid"
+git -C "$WORK/verify.git" cat-file -e "$TIP" || fail "the pack lacks the wanted commit"
+assert_eq 200 "$(post_body upload-pack "$WORK/want.plain")" "same request without gzip"
+pass "Content-Encoding: bad gzip 400, unknown 415, real gzip 200 with a valid pack"
+
+# ---- malformed HTTP ------------------------------------------------------
+# raw_http BYTES-EXPRESSION: sends raw bytes, prints the status line.
+raw_http() {
+  "$PY" - "$PORT" "$1" <<'EOF'
+import socket, sys
+port, payload = int(sys.argv[1]), eval(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+data = b""
+try:
+    s.sendall(payload)
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except OSError:
+    pass
+print(data.split(b"\r\n", 1)[0].decode("latin-1"))
+EOF
+}
+status_of() { raw_http "$1" | awk '{print $2}'; }
+assert_eq 400 "$(status_of 'b"GARBAGE\r\n\r\n"')" "garbage request line"
+assert_eq 400 "$(status_of 'b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n"')" "TLS hello"
+assert_eq 400 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n"')" "header without colon"
+assert_eq 400 "$(status_of 'b"POST /repos/legit/git-upload-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-upload-pack-request\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0032want\r\n0\r\n\r\n"')" \
+  "bad chunked framing"
+assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n"')" "64 KB header"
+assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(4000)) + b"\r\n"')" \
+  "4000 headers"
+assert_alive
+wait_no_children 10
+pass "malformed HTTP: 400 / 431, server survives"
+
+# ---- clients that vanish mid-clone ---------------------------------------
+create_repo big
+git clone -q "$BASE/repos/big.git" "$WORK/big" 2>/dev/null
+head -c 30000000 /dev/urandom >"$WORK/big/blob.bin"
+git -C "$WORK/big" add blob.bin
+git -C "$WORK/big" commit -q -m "30 MB of noise"
+git -C "$WORK/big" push -q origin main || fail "push of the big repo"
+BIG_TIP=$(git -C "$WORK/big" rev-parse HEAD)
+wait_no_children 10
+fds_before=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+
+# (a) git clone, stopped once the server's pack-objects runs, then killed
+# with its whole process group (git, remote-http, index-pack).
+killed_mid_clone=false
+for attempt in 1 2 3; do
+  rm -rf "$WORK/killed"
+  setsid git clone -q "$BASE/repos/big.git" "$WORK/killed" 2>/dev/null &
+  cpid=$!
+  for _ in $(seq 1 400); do
+    if children_in_data | grep -q pack-objects; then break; fi
+    kill -0 "$cpid" 2>/dev/null || break
+    sleep 0.01
+  done
+  kill -STOP -- "-$cpid" 2>/dev/null || true
+  sleep 0.5
+  kill -9 -- "-$cpid" 2>/dev/null || true
+  wait "$cpid" 2>/dev/null || true
+  if ! git --git-dir="$WORK/killed/.git" cat-file -e "$BIG_TIP" 2>/dev/null; then
+    killed_mid_clone=true
+    break
+  fi
+  echo "# attempt $attempt: the clone finished before it was killed; retrying" >&2
+done
+$killed_mid_clone || fail "could not kill a clone mid-way in 3 attempts"
+wait_no_children 10
+assert_alive
+pass "git clone killed mid-way: no child left"
+
+# (b) a raw full-clone request read at 200 KB/s, cut off after 2 s.
+printf '0032want %s\n00000009done\n' "$BIG_TIP" >"$WORK/want.big"
+rc=0
+timeout 2 curl -s -o "$WORK/partial.pack" --limit-rate 200k -X POST -H "Content-Type: $UP_REQ" \
+  --data-binary "@$WORK/want.big" "$BASE/repos/big/git-upload-pack" || rc=$?
+assert_eq 124 "$rc" "slow curl was cut off by timeout"
+got=$(stat -c %s "$WORK/partial.pack")
+[ "$got" -gt 0 ] && [ "$got" -lt 30000000 ] || fail "slow reader got $got bytes: not a partial pack"
+wait_no_children 10
+assert_alive
+zombies=$(ps -o stat= --ppid "$SERVER_PID" | grep -c '^Z' || true)
+assert_eq 0 "$zombies" "zombie children of the server"
+[ -z "$(children_in_data | grep -e upload-pack -e pack-objects)" ] || fail "upload-pack/pack-objects left: $(children_in_data)"
+for _ in $(seq 1 50); do
+  fds_after=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+  [ "$fds_after" -le "$fds_before" ] && break
+  sleep 0.1
+done
+[ "$fds_after" -le "$fds_before" ] || fail "server fds grew from $fds_before to $fds_after: $(ls -l "/proc/$SERVER_PID/fd")"
+pass "slow reader cut off: no child, no zombie, no leaked fd"
+
+rm -rf "$WORK/big2"
+git clone -q "$BASE/repos/big.git" "$WORK/big2" || fail "clone of the big repo after the kills"
+assert_eq "$BIG_TIP" "$(git -C "$WORK/big2" rev-parse HEAD)" "big clone tip"
+cmp -s "$WORK/big/blob.bin" "$WORK/big2/blob.bin" || fail "big clone content differs"
+wait_no_children 10
+pass "a full clone still works"
