@@ -33,7 +33,8 @@ std::string string_of(const toml::node& node, const std::string& origin, const s
 }
 
 bool bool_of(const toml::node& node, const std::string& origin, const std::string& key) {
-  if (auto v = node.value<bool>()) return *v;
+  // Only a TOML boolean: toml++ would turn 1 and 0 into booleans too.
+  if (node.is_boolean()) return *node.value<bool>();
   bad(origin, key, "must be true or false");
 }
 

@@ -1,6 +1,8 @@
 // Git-Protocol header: see git_protocol.hpp.
 #include "gitproto/git_protocol.hpp"
 
+#include <algorithm>
+
 namespace agentgit::gitproto {
 namespace {
 
@@ -45,9 +47,8 @@ bool is_valid_git_protocol(std::string_view header) {
 int requested_protocol_version(std::string_view header) {
   int version = 0;
   for_each_item(header, [&](std::string_view item) {
-    if (item == "version=1") version = 1;
-    else if (item == "version=2") version = 2;
-    else if (item == "version=0") version = 0;
+    if (item == "version=1") version = std::max(version, 1);
+    else if (item == "version=2") version = std::max(version, 2);
   });
   return version;
 }

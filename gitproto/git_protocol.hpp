@@ -14,7 +14,7 @@ inline constexpr std::size_t git_protocol_max = 256;
 bool is_valid_git_protocol(std::string_view header);
 
 // The protocol version the header asks for (0 when it names none); the
-// last `version=` item wins, as in git's protocol.c.
+// highest `version=` item wins, as in git's protocol.c.
 int requested_protocol_version(std::string_view header);
 
 }  // namespace agentgit::gitproto

@@ -73,6 +73,23 @@ net::awaitable<void> answer_bad_header(connection& c, boost::system::error_code 
   co_await http::async_write(c.stream, res, use_tuple);
 }
 
+// Closing a socket with unread request bytes makes the kernel send a
+// reset, which can destroy the error response still on its way (a 413 for
+// a body we refused to read). So: stop sending, then read and discard for
+// a moment before closing, as web servers do.
+net::awaitable<void> lingering_close(connection& c) {
+  boost::system::error_code ec;
+  c.stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  c.stream.expires_after(std::chrono::seconds(2));
+  std::vector<char> sink(16 * 1024);
+  for (std::size_t total = 0; total < (4u << 20);) {
+    auto [rec, n] = co_await c.stream.async_read_some(net::buffer(sink), use_tuple);
+    if (rec) break;
+    total += n;
+  }
+}
+
 }  // namespace
 
 net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) {
@@ -108,8 +125,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
              c.last_status, static_cast<long long>(ms.count()), chunked, gzip);
     if (!keep || st.stopping) break;
   }
-  boost::system::error_code ignored;
-  c.stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  co_await lingering_close(c);
 }
 
 }  // namespace agentgit::server

@@ -199,7 +199,9 @@ std::vector<repo_info> repo_store::list() const {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(root_, ec)) {
     std::string file = entry.path().filename().string();
-    if (!ends_with(file, ".git") || !entry.is_directory()) continue;
+    // A symlink is not a served repo (exists() agrees): it could point
+    // anywhere outside the data root.
+    if (!ends_with(file, ".git") || !entry.is_directory() || entry.is_symlink()) continue;
     file.resize(file.size() - 4);
     if (!gitproto::is_valid_repo_name(file)) continue;
     try {

@@ -1,0 +1,412 @@
+// Server configuration (config/config.hpp): defaults <- TOML file <-
+// environment <- flags, and the errors a user sees for a bad value.
+#include "config/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+using namespace agentgit::config;
+using agentgit::gitproto::access_level;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A directory of its own under the system temp dir, removed afterwards.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "agentgit-config-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+// Writes `toml` to a config file in `dir` and returns its path.
+std::string write_config(const temp_dir& dir, const std::string& toml) {
+  const fs::path file = dir.path / "agentgit.toml";
+  std::ofstream(file) << toml;
+  return file.string();
+}
+
+using env_map = std::map<std::string, std::string>;
+
+auto env_from(env_map vars) {
+  return [vars = std::move(vars)](const char* key) -> std::optional<std::string> {
+    auto it = vars.find(key);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const auto no_env = env_from({});
+
+flag_values with_file(const std::string& path) {
+  flag_values f;
+  f.config_file = path;
+  return f;
+}
+
+// The message of the config_error `f` throws, or "" if it throws none.
+template <class F>
+std::string config_error_of(F f) {
+  try {
+    f();
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The message load() gives for a config file holding `toml`.
+std::string load_error(const std::string& toml) {
+  temp_dir dir;
+  const std::string file = write_config(dir, toml);
+  const std::string msg = config_error_of([&] { load(with_file(file), no_env); });
+  // Every file error names the file, so a user knows where to look.
+  if (!msg.empty()) CHECK_MESSAGE(msg.find(file) != std::string::npos, msg);
+  return msg;
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("load without a file gives the documented defaults") {
+  const server_config cfg = load({}, no_env);
+  CHECK(cfg.listen_host == "127.0.0.1");
+  CHECK(cfg.listen_port == 8080);
+  CHECK(cfg.data_dir == fs::path("./data"));
+  CHECK_FALSE(cfg.read_only);
+  CHECK(cfg.session_idle_timeout == 24h);
+  CHECK(cfg.mode == commit_mode::every_call);
+  CHECK_FALSE(cfg.anonymous.has_value());
+  CHECK(cfg.users.empty());
+  CHECK(anonymous_access(cfg) == access_level::write);  // local-first
+}
+
+TEST_CASE("load reads every key of a config file") {
+  temp_dir dir;
+  SUBCASE("the documented keys") {
+    const std::string file = write_config(dir, R"(
+listen = "0.0.0.0:9000"
+data = "/srv/agentgit"
+read_only = true
+session_idle_timeout = "15m"
+commit_mode = "on-change"
+
+[auth]
+anonymous = "read"
+)");
+    const server_config cfg = load(with_file(file), no_env);
+    CHECK(cfg.listen_host == "0.0.0.0");
+    CHECK(cfg.listen_port == 9000);
+    CHECK(cfg.data_dir == fs::path("/srv/agentgit"));
+    CHECK(cfg.read_only);
+    CHECK(cfg.session_idle_timeout == 15min);
+    CHECK(cfg.mode == commit_mode::on_change);
+    REQUIRE(cfg.anonymous.has_value());
+    CHECK(*cfg.anonymous == access_level::read);
+    CHECK(anonymous_access(cfg) == access_level::read);
+  }
+  SUBCASE("the other values of each key") {
+    const std::string file = write_config(dir, R"(
+listen = "[::1]:8443"
+read_only = false
+session_idle_timeout = 90
+commit_mode = "every-call"
+[auth]
+anonymous = "none"
+)");
+    const server_config cfg = load(with_file(file), no_env);
+    CHECK(cfg.listen_host == "::1");
+    CHECK(cfg.listen_port == 8443);
+    CHECK_FALSE(cfg.read_only);
+    CHECK(cfg.session_idle_timeout == 90s);
+    CHECK(cfg.mode == commit_mode::every_call);
+    CHECK(anonymous_access(cfg) == access_level::none);
+  }
+  SUBCASE("an empty file keeps the defaults") {
+    const server_config cfg = load(with_file(write_config(dir, "# nothing\n")), no_env);
+    CHECK(cfg.listen_port == 8080);
+    CHECK(cfg.session_idle_timeout == 24h);
+  }
+}
+
+TEST_CASE("load refuses [[auth.users]]: user accounts are not supported yet") {
+  temp_dir dir;
+  const std::string file = write_config(dir, R"(
+listen = "127.0.0.1:8080"
+data = "./data"
+read_only = false
+session_idle_timeout = "24h"
+commit_mode = "every-call"
+
+[auth]
+anonymous = "write"
+
+[[auth.users]]
+name = "alice"
+password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
+access = { "*" = "read", "agent-*" = "write" }
+)");
+  const std::string msg = config_error_of([&] { load(with_file(file), no_env); });
+  CHECK(contains(msg, "auth.users"));
+  CHECK(contains(msg, "not supported"));
+}
+
+TEST_CASE("load names the unknown key and the file") {
+  SUBCASE("top level") {
+    const std::string msg = load_error("colour = \"red\"\n");
+    CHECK(contains(msg, "colour"));
+    CHECK(contains(msg, "unknown key"));
+  }
+  SUBCASE("a misspelt key") {
+    CHECK(contains(load_error("read-only = true\n"), "read-only"));
+  }
+  SUBCASE("in [auth]") {
+    CHECK(contains(load_error("[auth]\nanonymus = \"read\"\n"), "auth.anonymus"));
+  }
+  SUBCASE("in a user entry") {
+    const std::string msg = load_error("[[auth.users]]\nname = \"a\"\npassword_hash = \"h\"\nrole = \"x\"\n");
+    CHECK(contains(msg, "auth.users.role"));
+  }
+  SUBCASE("a table where none belongs") {
+    CHECK(contains(load_error("[server]\nlisten = \"127.0.0.1:1\"\n"), "server"));
+  }
+}
+
+TEST_CASE("load names the key with a wrong type") {
+  struct wrong {
+    const char* toml;
+    const char* key;
+  };
+  for (const wrong& w : {wrong{"listen = 8080", "listen"}, wrong{"data = 5", "data"},
+                         wrong{"read_only = \"yes\"", "read_only"}, wrong{"read_only = [true]", "read_only"},
+                         wrong{"session_idle_timeout = true", "session_idle_timeout"},
+                         wrong{"session_idle_timeout = 1.5", "session_idle_timeout"},
+                         wrong{"commit_mode = 1", "commit_mode"}, wrong{"auth = \"write\"", "auth"},
+                         wrong{"[auth]\nanonymous = true", "auth.anonymous"},
+                         wrong{"[auth]\nusers = \"alice\"", "auth.users"}}) {
+    const std::string toml = w.toml;
+    CAPTURE(toml);
+    const std::string msg = load_error(std::string(w.toml) + "\n");
+    CHECK_MESSAGE(contains(msg, w.key), msg);
+  }
+}
+
+TEST_CASE("load names the key with a bad value") {
+  struct bad_value {
+    const char* toml;
+    const char* key;
+  };
+  for (const bad_value& b : {bad_value{"listen = \"localhost:8080\"", "listen"},
+                             bad_value{"listen = \"127.0.0.1:70000\"", "listen"},
+                             bad_value{"commit_mode = \"sometimes\"", "commit_mode"},
+                             bad_value{"session_idle_timeout = \"10 minutes\"", "session_idle_timeout"},
+                             bad_value{"session_idle_timeout = \"-5m\"", "session_idle_timeout"},
+                             bad_value{"session_idle_timeout = \"1w\"", "session_idle_timeout"},
+                             bad_value{"session_idle_timeout = 0", "session_idle_timeout"},
+                             bad_value{"session_idle_timeout = -30", "session_idle_timeout"},
+                             bad_value{"[auth]\nanonymous = \"admin\"", "auth.anonymous"},
+                             bad_value{"[auth]\nanonymous = \"everyone\"", "auth.anonymous"}}) {
+    const std::string toml = b.toml;
+    CAPTURE(toml);
+    const std::string msg = load_error(std::string(b.toml) + "\n");
+    CHECK_MESSAGE(contains(msg, b.key), msg);
+  }
+}
+
+TEST_CASE("load reports TOML syntax errors and missing files") {
+  SUBCASE("a syntax error names the file and line") {
+    const std::string msg = load_error("read_only = true\nlisten = \"127.0.0.1:1\n");
+    CHECK(contains(msg, ":2:"));
+  }
+  SUBCASE("a duplicate key") {
+    CHECK_FALSE(load_error("read_only = true\nread_only = false\n").empty());
+  }
+  SUBCASE("a missing file") {
+    temp_dir dir;
+    const std::string missing = (dir.path / "nope.toml").string();
+    const std::string msg = config_error_of([&] { load(with_file(missing), no_env); });
+    CHECK(contains(msg, missing));
+  }
+}
+
+TEST_CASE("parse_duration") {
+  SUBCASE("units and bare seconds") {
+    CHECK(parse_duration("30s") == 30s);
+    CHECK(parse_duration("15m") == 15min);
+    CHECK(parse_duration("24h") == 24h);
+    CHECK(parse_duration("2d") == 48h);
+    CHECK(parse_duration("45") == 45s);
+    CHECK(parse_duration("1") == 1s);
+  }
+  SUBCASE("anything else is not a duration") {
+    for (const std::string text : {"", "s", "0", "0s", "-1", "-5m", "+5m", "1.5h", "10 m", " 10m", "10m ", "10M", "10H",
+                             "1w", "h1", "10ms", "1h30m", "0x10", "99999999999999999999999d"}) {
+      CAPTURE(text);
+      CHECK_FALSE(parse_duration(text).has_value());
+    }
+  }
+  SUBCASE("absurdly long durations are refused rather than overflowing") {
+    CHECK_FALSE(parse_duration("9223372036854775807d").has_value());
+    CHECK_FALSE(parse_duration("200000000d").has_value());
+    CHECK(parse_duration("3650d") == std::chrono::seconds(3650 * 86400));
+  }
+}
+
+TEST_CASE("apply_listen") {
+  server_config cfg;
+  SUBCASE("IPv4 host and port") {
+    apply_listen(cfg, "10.1.2.3:9000", "test");
+    CHECK(cfg.listen_host == "10.1.2.3");
+    CHECK(cfg.listen_port == 9000);
+  }
+  SUBCASE("bracketed IPv6") {
+    apply_listen(cfg, "[::1]:8080", "test");
+    CHECK(cfg.listen_host == "::1");
+    CHECK(cfg.listen_port == 8080);
+    apply_listen(cfg, "[::]:443", "test");
+    CHECK(cfg.listen_host == "::");
+    CHECK(cfg.listen_port == 443);
+  }
+  SUBCASE("port 0 and 65535 are ports") {
+    apply_listen(cfg, "127.0.0.1:0", "test");
+    CHECK(cfg.listen_port == 0);
+    apply_listen(cfg, "127.0.0.1:65535", "test");
+    CHECK(cfg.listen_port == 65535);
+  }
+  SUBCASE("bad values throw, name where they came from and leave cfg alone") {
+    for (const std::string value : {"localhost:8080", "example.com:80", "256.1.1.1:80", ":8080", "127.0.0.1",
+                              "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x",
+                              "127.0.0.1: 80", "[::1]", "[::1]8080", "[::1:8080", "[]:80", "[127.0.0.1]:80x", ""}) {
+      CAPTURE(value);
+      server_config before;
+      const std::string msg = config_error_of([&] { apply_listen(before, value, "--listen"); });
+      CHECK(contains(msg, "--listen"));
+      CHECK(before.listen_host == "127.0.0.1");
+      CHECK(before.listen_port == 8080);
+    }
+  }
+}
+
+TEST_CASE("load precedence: file, then environment, then flags") {
+  temp_dir dir;
+  const std::string file = write_config(dir, R"(
+listen = "127.0.0.1:1111"
+data = "/from/file"
+read_only = false
+)");
+
+  SUBCASE("the file alone") {
+    const auto cfg = load(with_file(file), no_env);
+    CHECK(cfg.listen_port == 1111);
+    CHECK(cfg.data_dir == fs::path("/from/file"));
+  }
+  SUBCASE("the environment overrides the file") {
+    const auto cfg = load(with_file(file), env_from({{"AGENTGIT_LISTEN", "127.0.0.2:2222"},
+                                                     {"AGENTGIT_DATA", "/from/env"},
+                                                     {"AGENTGIT_READ_ONLY", "true"}}));
+    CHECK(cfg.listen_host == "127.0.0.2");
+    CHECK(cfg.listen_port == 2222);
+    CHECK(cfg.data_dir == fs::path("/from/env"));
+    CHECK(cfg.read_only);
+  }
+  SUBCASE("flags override the environment") {
+    flag_values flags = with_file(file);
+    flags.listen = "127.0.0.3:3333";
+    flags.data = "/from/flag";
+    const auto cfg = load(flags, env_from({{"AGENTGIT_LISTEN", "127.0.0.2:2222"}, {"AGENTGIT_DATA", "/from/env"}}));
+    CHECK(cfg.listen_host == "127.0.0.3");
+    CHECK(cfg.listen_port == 3333);
+    CHECK(cfg.data_dir == fs::path("/from/flag"));
+  }
+  SUBCASE("a bad environment value names the variable") {
+    CHECK(contains(config_error_of([&] { load(with_file(file), env_from({{"AGENTGIT_LISTEN", "nope"}})); }),
+                   "AGENTGIT_LISTEN"));
+    CHECK(contains(config_error_of([&] { load(with_file(file), env_from({{"AGENTGIT_READ_ONLY", "maybe"}})); }),
+                   "AGENTGIT_READ_ONLY"));
+  }
+  SUBCASE("AGENTGIT_READ_ONLY spellings") {
+    for (const std::string yes : {"1", "true", "yes"})
+      CHECK(load({}, env_from({{"AGENTGIT_READ_ONLY", yes}})).read_only);
+    for (const std::string no : {"0", "false", "no"})
+      CHECK_FALSE(load({}, env_from({{"AGENTGIT_READ_ONLY", no}})).read_only);
+  }
+  SUBCASE("a bad flag names the flag") {
+    flag_values flags;
+    flags.listen = "127.0.0.1:99999";
+    CHECK(contains(config_error_of([&] { load(flags, no_env); }), "--listen"));
+  }
+}
+
+TEST_CASE("validate") {
+  SUBCASE("loopback listeners need no users") {
+    for (const std::string host : {"127.0.0.1", "127.8.9.10", "::1"}) {
+      server_config cfg;
+      cfg.listen_host = host;
+      CHECK_NOTHROW(validate(cfg));
+    }
+  }
+  SUBCASE("a non-loopback listener without users or anonymous is refused") {
+    for (const std::string host : {"0.0.0.0", "10.0.0.1", "::", "192.168.1.2"}) {
+      CAPTURE(host);
+      server_config cfg;
+      cfg.listen_host = host;
+      const std::string msg = config_error_of([&] { validate(cfg); });
+      CHECK(contains(msg, "listen"));
+      CHECK(contains(msg, "anonymous"));
+    }
+  }
+  SUBCASE("an explicit anonymous level allows a non-loopback listener") {
+    server_config cfg;
+    cfg.listen_host = "0.0.0.0";
+    cfg.anonymous = access_level::read;
+    CHECK_NOTHROW(validate(cfg));
+  }
+  SUBCASE("the same refusal through load and flags") {
+    flag_values flags;
+    flags.listen = "0.0.0.0:8080";
+    CHECK_THROWS_AS(load(flags, no_env), config_error);
+  }
+  SUBCASE("users are refused") {
+    server_config cfg;
+    cfg.users.push_back(user{"alice", "hash", {{"*", access_level::read}}});
+    CHECK(contains(config_error_of([&] { validate(cfg); }), "auth.users"));
+  }
+  SUBCASE("an empty data directory is refused") {
+    flag_values flags;
+    flags.data = "";
+    CHECK(contains(config_error_of([&] { load(flags, no_env); }), "data"));
+  }
+}
+
+TEST_CASE("is_loopback_host") {
+  CHECK(is_loopback_host("127.0.0.1"));
+  CHECK(is_loopback_host("127.255.255.254"));
+  CHECK(is_loopback_host("::1"));
+  CHECK_FALSE(is_loopback_host("0.0.0.0"));
+  CHECK_FALSE(is_loopback_host("128.0.0.1"));
+  CHECK_FALSE(is_loopback_host("::"));
+  CHECK_FALSE(is_loopback_host("localhost"));
+  CHECK_FALSE(is_loopback_host(""));
+}
+
+TEST_CASE("load refuses an integer for a boolean key") {
+  CHECK(contains(load_error("read_only = 1\n"), "read_only"));
+  CHECK(contains(load_error("read_only = 0\n"), "read_only"));
+}

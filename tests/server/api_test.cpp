@@ -1,0 +1,318 @@
+// The REST API (server/api.hpp) as a function of a request: repos are
+// created, listed, shown and deleted on a real data directory, and access
+// rules give the statuses a client sees.
+#include "server/api.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "server/git_child.hpp"
+
+using namespace agentgit::server;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using agentgit::gitproto::access_level;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "agentgit-api-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+agentgit::config::server_config config_in(const temp_dir& dir) {
+  agentgit::config::server_config cfg;
+  cfg.data_dir = dir.path / "data";
+  return cfg;
+}
+
+api_request request(http::verb method, std::vector<std::string> segments, std::string body = "") {
+  api_request r;
+  r.method = method;
+  r.segments = std::move(segments);
+  r.body = std::move(body);
+  r.host = "localhost:8080";
+  return r;
+}
+
+api_request create(const std::string& json_body) { return request(http::verb::post, {"repos"}, json_body); }
+
+json::object body_of(const string_response& res) {
+  const json::value v = json::parse(res.body());
+  REQUIRE(v.is_object());
+  return v.as_object();
+}
+
+std::string code_of(const string_response& res) {
+  const auto obj = body_of(res);
+  const auto* code = obj.if_contains("code");
+  return code && code->is_string() ? std::string(code->as_string()) : "";
+}
+
+std::string string_at(const json::object& obj, std::string_view key) {
+  const auto* v = obj.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : "<missing>";
+}
+
+}  // namespace
+
+TEST_CASE("POST /api/v1/repos creates a bare repo") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+
+  SUBCASE("201 with the name and a clone URL") {
+    const auto res = handle_api(st, create(R"({"name": "project"})"));
+    CHECK(res.result_int() == 201);
+    CHECK(res[http::field::content_type] == "application/json");
+    const auto obj = body_of(res);
+    CHECK(string_at(obj, "name") == "project");
+    CHECK(string_at(obj, "clone_url") == "http://localhost:8080/repos/project.git");
+    CHECK(fs::is_regular_file(dir.path / "data" / "repos" / "project.git" / "HEAD"));
+  }
+  SUBCASE("a .git suffix names the same repo") {
+    const auto res = handle_api(st, create(R"({"name": "project.git"})"));
+    CHECK(res.result_int() == 201);
+    CHECK(string_at(body_of(res), "name") == "project");
+    CHECK(fs::is_directory(dir.path / "data" / "repos" / "project.git"));
+  }
+  SUBCASE("409 when it exists, however it is written") {
+    REQUIRE(handle_api(st, create(R"({"name": "project"})")).result_int() == 201);
+    for (const std::string again : {R"({"name": "project"})", R"({"name": "project.git"})"}) {
+      CAPTURE(again);
+      const auto res = handle_api(st, create(again));
+      CHECK(res.result_int() == 409);
+      CHECK(code_of(res) == "REPO_EXISTS");
+    }
+  }
+  SUBCASE("the Host header is not trusted blindly for the clone URL") {
+    api_request req = create(R"({"name": "p"})");
+    req.host = "evil.example/x?y";
+    const auto res = handle_api(st, req);
+    REQUIRE(res.result_int() == 201);
+    CHECK(string_at(body_of(res), "clone_url") == "http://127.0.0.1:8080/repos/p.git");
+  }
+}
+
+TEST_CASE("POST /api/v1/repos refuses bad requests with 400") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+
+  SUBCASE("invalid names") {
+    for (const std::string body : {R"({"name": ""})", R"({"name": ".."})", R"({"name": "../escape"})",
+                             R"({"name": "-rf"})", R"({"name": ".hidden"})", R"({"name": "a/b"})",
+                             R"({"name": "a\\b"})", R"({"name": "x.lock"})", R"({"name": "a\u0000b"})",
+                             R"({"name": "café"})"}) {
+      CAPTURE(body);
+      const auto res = handle_api(st, create(body));
+      CHECK(res.result_int() == 400);
+      CHECK(code_of(res) == "INVALID_NAME");
+    }
+    CHECK(fs::is_empty(dir.path / "data" / "repos"));
+  }
+  SUBCASE("bad JSON") {
+    for (const std::string body : {"", "{", "name=project", "[\"project\"]", "\"project\"", "{\"name\": \"p\"} trailing"}) {
+      CAPTURE(body);
+      const auto res = handle_api(st, create(body));
+      CHECK(res.result_int() == 400);
+      CHECK(code_of(res) == "BAD_JSON");
+      CHECK_FALSE(string_at(body_of(res), "error").empty());
+    }
+  }
+  SUBCASE("a missing or non-string name") {
+    for (const std::string body : {"{}", R"({"nom": "p"})", R"({"name": 42})", R"({"name": null})", R"({"name": ["p"]})"}) {
+      CAPTURE(body);
+      const auto res = handle_api(st, create(body));
+      CHECK(res.result_int() == 400);
+      CHECK(code_of(res) == "MISSING_NAME");
+    }
+  }
+}
+
+TEST_CASE("GET /api/v1/repos lists and shows repos") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+
+  SUBCASE("an empty list") {
+    const auto res = handle_api(st, request(http::verb::get, {"repos"}));
+    CHECK(res.result_int() == 200);
+    const auto obj = body_of(res);
+    REQUIRE(obj.contains("repos"));
+    CHECK(obj.at("repos").as_array().empty());
+  }
+  SUBCASE("repos sorted by name, each with its clone URL") {
+    REQUIRE(handle_api(st, create(R"({"name": "beta"})")).result_int() == 201);
+    REQUIRE(handle_api(st, create(R"({"name": "alpha"})")).result_int() == 201);
+    const auto res = handle_api(st, request(http::verb::get, {"repos"}));
+    CHECK(res.result_int() == 200);
+    const auto obj = body_of(res);
+    const auto& repos = obj.at("repos").as_array();
+    REQUIRE(repos.size() == 2);
+    CHECK(string_at(repos[0].as_object(), "name") == "alpha");
+    CHECK(string_at(repos[1].as_object(), "name") == "beta");
+    CHECK(string_at(repos[0].as_object(), "clone_url") == "http://localhost:8080/repos/alpha.git");
+    CHECK(string_at(repos[0].as_object(), "head") == "main");
+    CHECK(repos[0].as_object().at("empty").as_bool());
+  }
+  SUBCASE("show one, with or without .git") {
+    REQUIRE(handle_api(st, create(R"({"name": "alpha"})")).result_int() == 201);
+    for (const std::string written : {"alpha", "alpha.git"}) {
+      CAPTURE(written);
+      const auto res = handle_api(st, request(http::verb::get, {"repos", written}));
+      CHECK(res.result_int() == 200);
+      const auto obj = body_of(res);
+      CHECK(string_at(obj, "name") == "alpha");
+      CHECK(string_at(obj, "head") == "main");
+      CHECK(obj.at("branches").to_number<int>() == 0);
+    }
+  }
+  SUBCASE("show a missing or invalid repo: 404") {
+    for (const std::string written : {"missing", "..", "-x", "a.lock"}) {
+      CAPTURE(written);
+      const auto res = handle_api(st, request(http::verb::get, {"repos", written}));
+      CHECK(res.result_int() == 404);
+      CHECK(code_of(res) == "REPO_NOT_FOUND");
+    }
+  }
+}
+
+TEST_CASE("DELETE /api/v1/repos/NAME") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+  REQUIRE(handle_api(st, create(R"({"name": "doomed"})")).result_int() == 201);
+  REQUIRE(handle_api(st, create(R"({"name": "kept"})")).result_int() == 201);
+
+  const auto res = handle_api(st, request(http::verb::delete_, {"repos", "doomed"}));
+  CHECK(res.result_int() == 204);
+  CHECK(res.body().empty());
+  CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "doomed.git"));
+
+  SUBCASE("then it is gone") {
+    CHECK(handle_api(st, request(http::verb::get, {"repos", "doomed"})).result_int() == 404);
+    const auto again = handle_api(st, request(http::verb::delete_, {"repos", "doomed"}));
+    CHECK(again.result_int() == 404);
+    CHECK(code_of(again) == "REPO_NOT_FOUND");
+  }
+  SUBCASE("the other repo stays") {
+    CHECK(handle_api(st, request(http::verb::get, {"repos", "kept"})).result_int() == 200);
+    const auto list = handle_api(st, request(http::verb::get, {"repos"}));
+    CHECK(body_of(list).at("repos").as_array().size() == 1);
+  }
+  SUBCASE("the name can be created again") {
+    CHECK(handle_api(st, create(R"({"name": "doomed"})")).result_int() == 201);
+  }
+}
+
+TEST_CASE("API routes and methods") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+
+  SUBCASE("405 with Allow on the collection") {
+    for (http::verb v : {http::verb::put, http::verb::delete_, http::verb::patch}) {
+      const auto res = handle_api(st, request(v, {"repos"}));
+      CHECK(res.result_int() == 405);
+      CHECK(res[http::field::allow] == "GET, POST");
+      CHECK(code_of(res) == "METHOD_NOT_ALLOWED");
+    }
+  }
+  SUBCASE("405 with Allow on an item") {
+    for (http::verb v : {http::verb::post, http::verb::put, http::verb::patch}) {
+      const auto res = handle_api(st, request(v, {"repos", "x"}));
+      CHECK(res.result_int() == 405);
+      CHECK(res[http::field::allow] == "GET, DELETE");
+    }
+  }
+  SUBCASE("unknown API routes are 404 JSON errors") {
+    for (const auto& segs : {std::vector<std::string>{}, std::vector<std::string>{"nope"},
+                             std::vector<std::string>{"repos", "a", "extra"}}) {
+      const auto res = handle_api(st, request(http::verb::get, segs));
+      CHECK(res.result_int() == 404);
+      CHECK(code_of(res) == "NOT_FOUND");
+    }
+  }
+}
+
+TEST_CASE("read_only refuses writes with 403") {
+  temp_dir dir;
+  {
+    server_state writable(config_in(dir), find_git_executable());
+    REQUIRE(handle_api(writable, create(R"({"name": "existing"})")).result_int() == 201);
+  }
+  auto cfg = config_in(dir);
+  cfg.read_only = true;
+  server_state st(cfg, find_git_executable());
+
+  SUBCASE("create") {
+    const auto res = handle_api(st, create(R"({"name": "new"})"));
+    CHECK(res.result_int() == 403);
+    CHECK(code_of(res) == "READ_ONLY");
+    CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "new.git"));
+  }
+  SUBCASE("delete") {
+    const auto res = handle_api(st, request(http::verb::delete_, {"repos", "existing"}));
+    CHECK(res.result_int() == 403);
+    CHECK(fs::exists(dir.path / "data" / "repos" / "existing.git"));
+  }
+  SUBCASE("reads still work") {
+    CHECK(handle_api(st, request(http::verb::get, {"repos"})).result_int() == 200);
+    CHECK(handle_api(st, request(http::verb::get, {"repos", "existing"})).result_int() == 200);
+  }
+}
+
+TEST_CASE("anonymous access levels") {
+  temp_dir dir;
+
+  SUBCASE("none: 401 with a Basic challenge, even for reads") {
+    auto cfg = config_in(dir);
+    cfg.anonymous = access_level::none;
+    server_state st(cfg, find_git_executable());
+    for (http::verb v : {http::verb::get, http::verb::post}) {
+      const auto res = handle_api(st, request(v, {"repos"}, R"({"name": "p"})"));
+      CHECK(res.result_int() == 401);
+      CHECK(res[http::field::www_authenticate] == "Basic realm=\"agentgit\"");
+      CHECK(code_of(res) == "UNAUTHORIZED");
+    }
+    CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "p.git"));
+  }
+  SUBCASE("read: reads work, writes are 401") {
+    auto cfg = config_in(dir);
+    cfg.anonymous = access_level::read;
+    server_state st(cfg, find_git_executable());
+    CHECK(handle_api(st, request(http::verb::get, {"repos"})).result_int() == 200);
+    const auto res = handle_api(st, create(R"({"name": "p"})"));
+    CHECK(res.result_int() == 401);
+    CHECK(res[http::field::www_authenticate] == "Basic realm=\"agentgit\"");
+  }
+}
+
+TEST_CASE("clone_url") {
+  temp_dir dir;
+  SUBCASE("from a plausible Host header") {
+    server_state st(config_in(dir), find_git_executable());
+    CHECK(clone_url(st, "git.example.com", "p") == "http://git.example.com/repos/p.git");
+    CHECK(clone_url(st, "[::1]:9000", "p") == "http://[::1]:9000/repos/p.git");
+  }
+  SUBCASE("from the listen address when the Host header is missing or odd") {
+    auto cfg = config_in(dir);
+    cfg.listen_host = "::1";
+    cfg.listen_port = 9000;
+    server_state st(cfg, find_git_executable());
+    CHECK(clone_url(st, "", "p") == "http://[::1]:9000/repos/p.git");
+    CHECK(clone_url(st, "user@evil", "p") == "http://[::1]:9000/repos/p.git");
+    CHECK(clone_url(st, "a b", "p") == "http://[::1]:9000/repos/p.git");
+  }
+}
