@@ -134,7 +134,11 @@ class exchange {
     co_await child->stop();
     std::optional<request_error> refused;
     try {
-      std::rethrow_exception(failure);
+      try {
+        std::rethrow_exception(failure);
+      } catch (const net::multiple_exceptions& e) {
+        std::rethrow_exception(e.first_exception());
+      }
     } catch (const request_error& e) {
       refused = e;  // the body was bad or too big: nothing has been sent yet
     } catch (const std::exception& e) {
@@ -173,7 +177,9 @@ class exchange {
         out_eof_ = true;
         co_return;
       }
-      if (ec == net::error::operation_aborted && input_done_) co_return;
+      // Cancelled: either the request is read (feed() cancels us) or
+      // feed() failed and its error is the one to report.
+      if (ec == net::error::operation_aborted) co_return;
       if (ec) throw boost::system::system_error(ec);
     }
   }
@@ -218,10 +224,13 @@ class exchange {
     log_line("git %s exited with %d: %s", std::string(svc_.command).c_str(), code, why.c_str());
     // A POST that makes git fail before it answers is a request git
     // refused; an advertisement that fails is our problem.
+    // Built in plain statements: GCC 12 destroys temporaries of a ternary
+    // inside a co_await expression twice.
     const auto status = is_post_ ? http::status::bad_request : http::status::internal_server_error;
-    co_return co_await send_response(
-        conn_, parser_,
-        text_response(status, "git " + std::string(svc_.command) + " failed" + (why.empty() ? "" : ": " + why)));
+    std::string text = "git " + std::string(svc_.command) + " failed";
+    if (!why.empty()) text += ": " + why;
+    string_response res = text_response(status, std::move(text));
+    co_return co_await send_response(conn_, parser_, std::move(res));
   }
 
   connection& conn_;
@@ -319,8 +328,9 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     // v2 upload-pack starts with its capability list; everything else
     // (and receive-pack, which has no v2) with the service preamble.
     const bool v2 = svc.command == "upload-pack" && gitproto::requested_protocol_version(git_protocol) == 2;
-    exchange ex(c, parser, svc, std::move(cmd), v2 ? "" : gitproto::advertisement_preamble(svc), svc.advertisement,
-                false);
+    std::string preamble;
+    if (!v2) preamble = gitproto::advertisement_preamble(svc);
+    exchange ex(c, parser, svc, std::move(cmd), std::move(preamble), svc.advertisement, false);
     empty_source none;
     co_return co_await ex.run(none);
   }

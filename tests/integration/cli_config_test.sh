@@ -110,6 +110,7 @@ assert_eq 401 "$(http_status POST /repos/demo.git/git-receive-pack -H 'Content-T
   "receive-pack POST"
 commit_file "$WORK/anon" README.md "v2"
 if git -C "$WORK/anon" push origin main 2>"$WORK/push.err"; then fail "anonymous push accepted with anonymous = read"; fi
+grep -qiE "username|authentication" "$WORK/push.err" || fail "git was not asked for credentials: $(cat "$WORK/push.err")"
 assert_eq "$(git -C "$WORK/w" rev-parse HEAD)" "$(git ls-remote "$BASE/repos/demo.git" refs/heads/main | cut -f1)" \
   "main after the refused push"
 stop_server
@@ -131,6 +132,7 @@ assert_eq "$(git -C "$WORK/w" rev-parse HEAD)" "$(git ls-remote "$BASE/repos/dem
   "main after the read-only push"
 stop_server
 AGENTGIT_READ_ONLY=true start_server
+git -C "$WORK/ro" remote set-url origin "$BASE/repos/demo.git"  # a new port
 commit_file "$WORK/ro" README.md "v4"
 if git -C "$WORK/ro" push origin main 2>"$WORK/ro.err"; then fail "push accepted with AGENTGIT_READ_ONLY=true"; fi
 grep -qi 'read-only' "$WORK/ro.err" || fail "AGENTGIT_READ_ONLY: no read-only message: $(cat "$WORK/ro.err")"
@@ -161,7 +163,7 @@ start_server
 for f in refs/heads/main.lock objects/tmp_objdir-x objects/pack/tmp_pack_crash packed-refs.lock config.lock; do
   [ ! -e "$REPO/$f" ] || fail "stale $f is still there after a restart"
 done
-git -C "$WORK/w" pull -q --rebase origin main 2>/dev/null || true
+git -C "$WORK/w" remote set-url origin "$BASE/repos/demo.git"  # a new port
 commit_file "$WORK/w" after-crash.txt "pushed after recovery"
 git -C "$WORK/w" push -q origin main || fail "push after recovery"
 assert_eq "$(git -C "$WORK/w" rev-parse HEAD)" "$(git ls-remote "$BASE/repos/demo.git" refs/heads/main | cut -f1)" \

@@ -101,7 +101,7 @@ print("accepted")
 grep -q '^refused' "$WORK/dul.stale" || fail "a non-fast-forward dulwich push was not refused: $(cat "$WORK/dul.stale")"
 assert_eq "$GIT_TIP2" "$(git ls-remote "$BASE/repos/dul.git" refs/heads/main | cut -f1)" "main after stale dulwich push"
 server_fsck dul
-pass "dulwich fetches incrementally; a stale push is refused"
+pass "dulwich fetches incrementally; a stale dulwich push does not overwrite git's commit"
 
 # ---- libgit2 -------------------------------------------------------------
 create_repo lg
@@ -156,4 +156,4 @@ assert_eq "$FIRST" "$(git -C "$WORK/g4" rev-parse HEAD)" "first commit from libg
 assert_eq "first" "$(cat "$WORK/g4/first.txt")" "first file from libgit2"
 server_fsck lg-empty
 wait_no_children 10
-pass "libgit2: stale push refused; first push into an empty repo"
+pass "libgit2: a stale push does not overwrite git's commit; first push into an empty repo"
