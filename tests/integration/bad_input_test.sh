@@ -271,10 +271,11 @@ wait_no_children 10
 assert_alive
 pass "git clone killed mid-way: no child left"
 
-# (b) a raw full-clone request read at 200 KB/s, cut off after 2 s.
+# (b) a raw full-clone request read at 200 KB/s, cut off after 6 s (room for a
+# slow first byte under sanitizers).
 printf '0032want %s\n00000009done\n' "$BIG_TIP" >"$WORK/want.big"
 rc=0
-timeout 2 curl -s -o "$WORK/partial.pack" --limit-rate 200k -X POST -H "Content-Type: $UP_REQ" \
+timeout 6 curl -s -o "$WORK/partial.pack" --limit-rate 200k -X POST -H "Content-Type: $UP_REQ" \
   --data-binary "@$WORK/want.big" "$BASE/repos/big/git-upload-pack" || rc=$?
 assert_eq 124 "$rc" "slow curl was cut off by timeout"
 got=$(stat -c %s "$WORK/partial.pack")
