@@ -34,6 +34,7 @@ struct limits {
   std::uint64_t max_upload_pack_request = 64ull << 20;      // negotiation bodies
   std::uint64_t max_receive_pack_request = 8ull << 30;      // packs
   std::uint64_t max_api_body = 1ull << 20;
+  std::uint64_t max_file_body = 32ull << 20;            // files API PUT
   std::chrono::seconds header_timeout{30};
   std::chrono::seconds io_timeout{300};
   std::chrono::seconds shutdown_grace{10};

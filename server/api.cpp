@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gitproto/repo_name.hpp"
+#include "server/session_api.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -115,10 +116,12 @@ std::string clone_url(const server_state& st, const std::string& host, const std
 
 string_response handle_api(server_state& st, const api_request& req) {
   const auto& seg = req.segments;
-  if (seg.empty() || seg[0] != "repos" || seg.size() > 2)
+  const bool sessions_route = !seg.empty() && seg[0] == "sessions";
+  if (seg.empty() || (seg[0] != "repos" && !sessions_route) || (!sessions_route && seg.size() > 2))
     return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
   if (auto denied = check_access(st, req.method)) return std::move(*denied);
   try {
+    if (sessions_route) return handle_session_api(st, req);
     if (seg.size() == 1) return repos_collection(st, req);
     return repo_item(st, req, seg[1]);
   } catch (const sessions::repo_error& e) {

@@ -14,6 +14,7 @@ namespace agentgit::server {
 struct api_request {
   http::verb method = http::verb::get;
   std::vector<std::string> segments;  // decoded path after /api/v1
+  std::string query;                  // raw query string
   std::string body;
   std::string host;                   // the Host header, for clone URLs
 };

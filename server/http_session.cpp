@@ -4,12 +4,14 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <deque>
 
 #include "server/api.hpp"
 #include "server/connection.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
 #include "server/smart_http.hpp"
+#include "server/streamed_response.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -18,10 +20,13 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
   api_request req;
   req.method = parser.get().method();
   req.segments = r.segments;
+  req.query = r.query;
   req.host = std::string(parser.get()[http::field::host]);
+  const bool file_upload = r.segments.size() > 3 && r.segments[0] == "sessions" && r.segments[2] == "files";
+  const auto cap = file_upload ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
   std::optional<request_error> bad;
   try {
-    req.body = co_await read_small_body(c, parser, c.state.cfg.limit.max_api_body);
+    req.body = co_await read_small_body(c, parser, cap);
   } catch (const request_error& e) {
     bad = e;
   }
@@ -30,8 +35,74 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
     res.keep_alive(false);
     co_return co_await send_response(c, parser, std::move(res));
   }
-  string_response res = co_await offload(c.state, [&st = c.state, &req] { return handle_api(st, req); });
+  auto work = [&st = c.state, &req] { return handle_api(st, req); };
+  string_response res = co_await offload(c.state, work);
   co_return co_await send_response(c, parser, std::move(res));
+}
+
+bool session_exists(server_state& st, const std::string& id) {
+  try {
+    st.sessions.get(id);
+    return true;
+  } catch (const sessions::session_error&) {
+    return false;
+  }
+}
+
+// GET /api/v1/sessions/ID/events: a text/event-stream of the session's
+// commit, push and sync events, with a keep-alive comment every 15 s.
+net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id) {
+  if (parser.get().method() != http::verb::get) {
+    string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
+    res.set(http::field::allow, "GET");
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  if (config::anonymous_access(c.state.cfg) < gitproto::access_level::read) {
+    string_response res = api_error(http::status::unauthorized, "UNAUTHORIZED", "authentication required");
+    res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  auto& st = c.state;
+  // Subscribe before checking, so nothing published meanwhile is missed.
+  auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
+  auto check = [&st, &id] { return session_exists(st, id); };
+  const bool exists = co_await offload(st, check);
+  if (!exists) {
+    st.events.unsubscribe(sub);
+    string_response res = api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  streamed_response res(c, parser.get().version(), "text/event-stream");
+  try {
+    co_await res.start();
+    co_await res.write("retry: 1000\n: connected\n\n");
+    int quiet_seconds = 0;
+    while (!st.stopping) {
+      std::deque<std::string> batch;
+      {
+        std::lock_guard lock(sub->mutex);
+        batch.swap(sub->queue);
+      }
+      for (const auto& frame : batch) co_await res.write(frame);
+      if (!batch.empty()) quiet_seconds = 0;
+      {
+        std::lock_guard lock(sub->mutex);
+        if (!sub->queue.empty()) continue;
+      }
+      // Woken early by publish(); a second at most, to notice shutdown.
+      sub->wake.expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await sub->wake.async_wait(use_tuple);
+      if (!ec && ++quiet_seconds >= 15) {
+        co_await res.write(": keep-alive\n\n");
+        quiet_seconds = 0;
+      }
+    }
+    co_await res.finish();
+  } catch (const std::exception&) {
+    // The watcher went away.
+  }
+  st.events.unsubscribe(sub);
+  co_return false;
 }
 
 // Built outside the coroutine: GCC 12 miscompiles braced string
@@ -47,6 +118,8 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
     case route_kind::healthz:
       co_return co_await send_response(c, parser, health_response(c.state));
     case route_kind::api:
+      if (r.segments.size() == 3 && r.segments[0] == "sessions" && r.segments[2] == "events")
+        co_return co_await serve_events(c, parser, r.segments[1]);
       co_return co_await serve_api(c, parser, r);
     case route_kind::git_info_refs:
     case route_kind::git_rpc:

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -51,6 +52,26 @@ net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, server_state&
         log_line("connection ended: %s", ex.what());
       }
     });
+  }
+}
+
+// Reclaims the work trees of sessions idle longer than the configured
+// timeout; their repos stay.
+net::awaitable<void> reap_idle_sessions(server_state& st) {
+  const auto timeout = st.cfg.session_idle_timeout;
+  const auto every = std::clamp<std::chrono::seconds>(timeout / 4, std::chrono::seconds(1), std::chrono::seconds(60));
+  net::steady_timer t(co_await net::this_coro::executor);
+  while (!st.stopping) {
+    t.expires_after(every);
+    co_await t.async_wait(use_tuple);
+    if (st.stopping) break;
+    try {
+      auto reap = [&st, timeout] { return st.sessions.reap_idle(timeout); };
+      const auto reaped = co_await offload(st, reap);
+      for (const auto& id : reaped) log_line("session %s idle: work tree reclaimed", id.c_str());
+    } catch (const std::exception& e) {
+      log_line("idle reaper: %s", e.what());
+    }
   }
 }
 
@@ -102,6 +123,7 @@ int serve(const config::server_config& cfg_in) {
     net::co_spawn(ioc, drain_and_stop(ioc, acceptor, st), net::detached);
   });
   net::co_spawn(ioc, accept_loop(acceptor, st), net::detached);
+  net::co_spawn(ioc, reap_idle_sessions(st), net::detached);
 
   const bool v6 = cfg.listen_host.find(':') != std::string::npos;
   std::printf("agentgit listening on http://%s%s%s:%u (data %s)\n", v6 ? "[" : "", cfg.listen_host.c_str(),

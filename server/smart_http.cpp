@@ -16,6 +16,7 @@
 #include "server/git_child.hpp"
 #include "server/log.hpp"
 #include "server/spool.hpp"
+#include "server/streamed_response.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -49,51 +50,6 @@ struct child_count {
   explicit child_count(server_state& st) : st_(st) { ++st_.running_children; }
   ~child_count() { --st_.running_children; }
   server_state& st_;
-};
-
-// A chunked (HTTP/1.1) or close-delimited (HTTP/1.0) streamed response.
-class streamed_response {
- public:
-  streamed_response(connection& c, unsigned version, std::string_view content_type) : conn_(c) {
-    res_.version(version);
-    res_.result(http::status::ok);
-    res_.set(http::field::server, "agentgit");
-    res_.set(http::field::content_type, content_type);
-    set_no_cache(res_);
-    res_.keep_alive(version >= 11);
-    res_.chunked(version >= 11);
-  }
-
-  net::awaitable<void> start() {
-    conn_.last_status = 200;
-    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
-    co_await http::async_write_header(conn_.stream, serializer_, net::use_awaitable);
-  }
-
-  net::awaitable<void> write(std::string_view data) {
-    if (data.empty()) co_return;
-    res_.body().data = const_cast<char*>(data.data());
-    res_.body().size = data.size();
-    res_.body().more = true;
-    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
-    auto [ec, n] = co_await http::async_write(conn_.stream, serializer_, use_tuple);
-    if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
-  }
-
-  net::awaitable<void> finish() {
-    res_.body().data = nullptr;
-    res_.body().size = 0;
-    res_.body().more = false;
-    conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
-    co_await http::async_write(conn_.stream, serializer_, net::use_awaitable);
-  }
-
-  bool keep_alive() const { return res_.keep_alive(); }
-
- private:
-  connection& conn_;
-  http::response<http::buffer_body> res_;
-  http::response_serializer<http::buffer_body> serializer_{res_};
 };
 
 net::awaitable<bool> refuse_request(connection& c, request_parser& parser, const request_error& e) {
@@ -213,6 +169,7 @@ class exchange {
     }
     co_await res.finish();
     const int code = co_await child_->wait();
+    succeeded_ = code == 0;
     if (code != 0)
       log_line("git %s exited with %d after its answer started: %s", std::string(svc_.command).c_str(), code,
                child_->stderr_text().c_str());
@@ -246,6 +203,11 @@ class exchange {
   input_source* input_ = nullptr;
   bool input_done_ = false;
   bool out_eof_ = false;
+  bool succeeded_ = false;
+
+ public:
+  // True when git answered in full and exited cleanly.
+  bool succeeded() const { return succeeded_; }
 };
 
 git_command make_command(const server_state& st, const service& svc, const std::string& repo,
@@ -356,7 +318,16 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     bad = e;
   }
   if (bad) co_return co_await refuse_request(c, parser, *bad);
-  co_return co_await ex.run(*reader);
+  const bool keep = co_await ex.run(*reader);
+  // A push to a session's repo is news for the session's watchers.
+  if (ex.succeeded()) {
+    auto announce = [&st = c.state, &r] {
+      st.sessions.note_push(r.repo);
+      return 0;
+    };
+    co_await offload(c.state, announce);
+  }
+  co_return keep;
 }
 
 }  // namespace agentgit::server

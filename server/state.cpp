@@ -4,7 +4,16 @@
 namespace agentgit::server {
 
 server_state::server_state(config::server_config c, std::string git_path)
-    : cfg(std::move(c)), repos(cfg.data_dir), git(std::move(git_path)), temp_dir(cfg.data_dir / "tmp") {
+    : cfg(std::move(c)),
+      repos(cfg.data_dir),
+      sessions(repos, cfg.data_dir, sessions::identity{},
+               cfg.mode == config::commit_mode::on_change ? sessions::record_mode::on_change
+                                                           : sessions::record_mode::every_call),
+      git(std::move(git_path)),
+      temp_dir(cfg.data_dir / "tmp") {
+  sessions.set_event_sink([this](const std::string& id, const std::string& event, const std::string& json) {
+    events.publish(id, event, json);
+  });
   std::filesystem::create_directories(temp_dir);
   const std::string git_dir = std::filesystem::path(git).parent_path().string();
   // A clean, fixed environment: nothing of the server's own environment,

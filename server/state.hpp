@@ -10,7 +10,9 @@
 
 #include "config/config.hpp"
 #include "server/net.hpp"
+#include "server/events.hpp"
 #include "sessions/repo_store.hpp"
+#include "sessions/session_store.hpp"
 
 namespace agentgit::server {
 
@@ -19,10 +21,12 @@ struct server_state {
 
   config::server_config cfg;
   sessions::repo_store repos;
+  sessions::session_store sessions;
+  event_hub events;
   std::string git;                       // absolute path
   std::vector<std::string> child_env;    // the environment every git child gets
   std::filesystem::path temp_dir;        // DATA/tmp: spools
-  net::thread_pool blocking{2};
+  net::thread_pool blocking{4};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<int> running_children{0};
   std::atomic<int> active_requests{0};
@@ -31,11 +35,16 @@ struct server_state {
 
 // Runs `f()` on the blocking pool and resumes the caller on its own
 // executor with the result (or exception).
+//
+// GCC 12 destroys temporaries that live across a suspension inside a
+// co_await expression twice, so: `f` is taken by reference (pass a named
+// callable; it must outlive the call) and copied into a named local here.
 template <class F>
-auto offload(server_state& st, F f) -> net::awaitable<decltype(f())> {
-  co_return co_await net::co_spawn(
-      st.blocking, [f = std::move(f)]() -> net::awaitable<decltype(f())> { co_return f(); },
-      net::use_awaitable);
+auto offload(server_state& st, F& f) -> net::awaitable<decltype(f())> {
+  using result = decltype(f());
+  auto task = [&f]() -> net::awaitable<result> { co_return f(); };
+  auto op = net::co_spawn(st.blocking, task, net::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 }  // namespace agentgit::server

@@ -115,3 +115,23 @@ commit_file() {
   git -C "$1" add "$2"
   git -C "$1" commit -q -m "write $2"
 }
+
+# JSON field from stdin: json_get FIELD (a top-level key; lists are joined with ",").
+json_get() {
+  /usr/bin/python3 -c 'import json,sys
+v = json.load(sys.stdin).get(sys.argv[1])
+print(",".join(v) if isinstance(v, list) else ("" if v is None else v))' "$1"
+}
+
+# api METHOD PATH [JSON]: prints the response body; fails on a non-2xx status.
+api() {
+  local method=$1 path=$2 body=${3:-}
+  local out code
+  out=$(mktemp "$WORK/api.XXXXXX")
+  if [ -n "$body" ]; then
+    code=$(curl -s -o "$out" -w '%{http_code}' -X "$method" -H 'Content-Type: application/json' -d "$body" "$BASE$path")
+  else
+    code=$(curl -s -o "$out" -w '%{http_code}' -X "$method" "$BASE$path")
+  fi
+  case "$code" in 2*) cat "$out" ;; *) fail "$method $path: HTTP $code $(cat "$out")" ;; esac
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Turns the raw samples of scripts/bench into a table (stdout) and JSON.
+
+Usage: report.py SAMPLES.tsv META.json OUT.json
+
+SAMPLES.tsv lines: repo <TAB> op <TAB> server <TAB> rep <TAB> microseconds <TAB> exit-code
+(server is "agentgit" or "http-backend"). META.json carries the run's context
+(versions, repo sizes, agentgit's memory, anomalies) and is copied into OUT.
+"""
+import json
+import statistics
+import sys
+
+SERVERS = ("agentgit", "http-backend")
+OPS = ("ls_remote", "clone", "clone_depth1", "fetch_noop", "push_5mb", "pack_stream")
+
+
+def fmt_ms(s):
+    if s is None:
+        return "FAIL"
+    ms = s * 1000
+    return "%.1f ms" % ms if ms < 100 else "%.0f ms" % ms
+
+
+def main():
+    samples_path, meta_path, out_path = sys.argv[1:4]
+    with open(meta_path) as f:
+        meta = json.load(f)
+
+    ok = {}      # (repo, op, server) -> [seconds]
+    fails = {}   # (repo, op, server) -> [exit codes]
+    order = []   # (repo, op) in first-seen order
+    with open(samples_path) as f:
+        for line in f:
+            repo, op, server, _rep, us, rc = line.rstrip("\n").split("\t")
+            if (repo, op) not in order:
+                order.append((repo, op))
+            if rc == "0":
+                ok.setdefault((repo, op, server), []).append(int(us) / 1e6)
+            else:
+                fails.setdefault((repo, op, server), []).append(int(rc))
+    order.sort(key=lambda k: (meta["repo_order"].index(k[0]), OPS.index(k[1])))
+
+    rows = []
+    for repo, op in order:
+        row = {"repo": repo, "op": op}
+        med = {}
+        for server in SERVERS:
+            key = server.replace("-", "_")
+            vals = ok.get((repo, op, server), [])
+            med[server] = statistics.median(vals) if vals else None
+            row[key + "_median_s"] = round(med[server], 6) if vals else None
+            row[key + "_samples_s"] = [round(v, 6) for v in vals]
+            if (repo, op, server) in fails:
+                row[key + "_failures"] = fails[(repo, op, server)]
+        a, h = med["agentgit"], med["http-backend"]
+        row["ratio"] = round(h / a, 3) if a and h else None
+        rows.append(row)
+
+    result = dict(meta)
+    result["ratio_means"] = "http-backend median / agentgit median; > 1 means agentgit is faster"
+    result["results"] = rows
+    with open(out_path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+
+    # The table.
+    head = ("repo", "operation", "agentgit", "http-backend", "ratio")
+    lines = [head]
+    for r in rows:
+        a, h = r["agentgit_median_s"], r["http_backend_median_s"]
+        ratio = "%.2fx" % r["ratio"] if r["ratio"] is not None else "n/a"
+        lines.append((r["repo"], r["op"], fmt_ms(a), fmt_ms(h), ratio))
+    widths = [max(len(l[i]) for l in lines) for i in range(len(head))]
+    for n, l in enumerate(lines):
+        print("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(l)))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+    print("medians of %d runs each; ratio = http-backend / agentgit (> 1: agentgit faster)" % meta["reps"])
+    ag = meta.get("agentgit", {})
+    if ag:
+        print("agentgit peak RSS (VmHWM): %s KiB (at start: %s KiB); agentgit process CPU: %s s user+sys"
+              % (ag.get("peak_rss_kib"), ag.get("start_rss_kib"), ag.get("cpu_seconds")))
+    if "loadavg_at_start" in meta:
+        busy = float(meta["loadavg_at_start"].split()[0]) > 0.5 * meta.get("cpus", 1)
+        print("load average at start: %s, at end: %s%s" % (
+            meta["loadavg_at_start"], meta.get("loadavg_at_end"),
+            "  (machine was busy: expect noise)" if busy else ""))
+    for a in meta.get("anomalies", []):
+        print("ANOMALY: " + a)
+    print("JSON: " + out_path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+// The session routes of the REST API (/api/v1/sessions...), as a function
+// of a request like the rest of the API. The event stream is not here: it
+// needs the connection (http_session serves it).
+#pragma once
+
+#include "server/api.hpp"
+
+namespace agentgit::server {
+
+string_response handle_session_api(server_state& st, const api_request& req);
+
+}  // namespace agentgit::server

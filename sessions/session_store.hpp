@@ -1,0 +1,141 @@
+// Agent sessions: a bare repo served at /repos/NAME plus a work tree under
+// DATA/work/ID with no .git inside. Each tool call becomes one commit of a
+// snapshot of the work tree; what people pushed to the session's branch is
+// applied to the work tree at the agent's turn boundaries (checkpoint or
+// sync): a fast-forward when the agent changed nothing, else a merge whose
+// conflicts keep both sides with markers. Branch updates are
+// compare-and-swap and all work on one session is serialized.
+//
+// Metadata lives in DATA/sessions/ID.json (written atomically); the history
+// is the repo itself, so sessions survive a restart.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sessions/repo_store.hpp"
+
+namespace agentgit::sessions {
+
+// Failures a caller can act on; `code` is the API's stable error code.
+struct session_error : std::runtime_error {
+  enum class kind { not_found, invalid, conflict, gone };
+  session_error(kind k, std::string code, const std::string& message)
+      : std::runtime_error(message), what_kind(k), code(std::move(code)) {}
+  kind what_kind;
+  std::string code;
+};
+
+enum class record_mode { every_call, on_change };
+
+struct identity {
+  std::string name = "agentgit";
+  std::string email = "agentgit@localhost";
+};
+
+struct session_info {
+  std::string id;
+  std::string repo;
+  std::string branch;
+  std::string task;
+  std::string workdir;
+  std::string head;          // the commit the work tree was last made from
+  std::string state;         // "active" | "idle" | "ended"
+  std::int64_t created = 0;  // unix seconds
+  std::int64_t last_activity = 0;
+  record_mode mode = record_mode::every_call;
+};
+
+struct start_request {
+  std::string task;
+  std::optional<std::string> name;         // repo name; default session-ID
+  std::optional<std::string> from_repo;
+  std::optional<std::string> from_branch;
+  std::optional<record_mode> mode;
+};
+
+struct checkpoint_request {
+  std::string tool;
+  std::string summary;
+  std::optional<std::string> call_id;
+};
+
+struct turn_result {
+  std::string result;                   // "committed" | "no-op" | "synced"
+  std::string commit;                   // the branch tip now
+  std::vector<std::string> changed;     // what the agent changed
+  std::vector<std::string> incoming;    // what pushes brought into the work tree
+  std::vector<std::string> conflicts;   // files left with conflict markers
+  std::vector<std::string> problems;    // what the snapshot left out, and why
+};
+
+struct log_entry {
+  std::string commit;
+  std::string summary;
+  std::string author;
+  std::int64_t time = 0;
+  std::vector<std::string> parents;
+};
+
+// Something happened in a session: "commit", "push" or "sync", with a JSON
+// object as text for the event stream.
+using event_sink = std::function<void(const std::string& session, const std::string& event, const std::string& json)>;
+
+class session_store {
+ public:
+  session_store(repo_store& repos, std::filesystem::path data_dir, identity who, record_mode default_mode);
+  ~session_store();
+
+  void set_event_sink(event_sink sink) { sink_ = std::move(sink); }
+
+  session_info start(const start_request& req);
+  std::vector<session_info> list();
+  session_info get(const std::string& id);
+  // The session whose repo is `repo`, if any (to announce pushes).
+  std::optional<std::string> session_of_repo(const std::string& repo);
+
+  turn_result checkpoint(const std::string& id, const checkpoint_request& req);
+  turn_result sync(const std::string& id);
+
+  std::optional<std::string> read_file(const std::string& id, const std::string& path);
+  void write_file(const std::string& id, const std::string& path, const std::string& bytes);
+  bool delete_file(const std::string& id, const std::string& path);
+
+  std::vector<log_entry> log(const std::string& id, std::size_t limit);
+  std::string diff(const std::string& id, const std::string& from, const std::string& to);
+
+  void end(const std::string& id, bool purge);
+  // Reclaims the work trees of sessions idle longer than `timeout`.
+  std::vector<std::string> reap_idle(std::chrono::seconds timeout);
+
+  // Called by the server after a push to `repo` was accepted.
+  void note_push(const std::string& repo);
+
+ private:
+  struct session;
+  std::shared_ptr<session> find(const std::string& id);
+  void load_all();
+
+  repo_store& repos_;
+  std::filesystem::path meta_dir_;
+  std::filesystem::path work_dir_;
+  identity who_;
+  record_mode default_mode_;
+  event_sink sink_;
+  std::mutex mutex_;  // guards sessions_ (not the sessions themselves)
+  std::map<std::string, std::shared_ptr<session>> sessions_;
+};
+
+// Validates a work-tree-relative path from a client: no empty, `.` or `..`
+// components, no `.git` (any spelling git refuses), no backslash or NUL.
+bool is_valid_worktree_path(const std::string& path);
+
+}  // namespace agentgit::sessions

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The seed's story end to end: a session starts, the agent writes and
+# checkpoints, a person clones, pushes instructions that reach the work tree
+# at the next checkpoint, reverts the agent's commit and sees the work tree
+# follow; then conflicts, idempotent call ids, on-change mode, the files API,
+# log and diff, and a restart.
+source "$(dirname "$0")/lib.sh"
+start_server
+
+s=$(api POST /api/v1/sessions '{"task":"Analyze sales data","name":"agent-research"}')
+id=$(echo "$s" | json_get id)
+wd=$(echo "$s" | json_get workdir)
+url=$(echo "$s" | json_get clone_url)
+[ -d "$wd" ] || fail "no work tree at $wd"
+[ ! -e "$wd/.git" ] || fail "the work tree has a .git"
+assert_eq "$BASE/repos/agent-research.git" "$url" "clone_url"
+git clone -q "$url" "$WORK/person"
+assert_eq "Initial task: Analyze sales data" "$(git -C "$WORK/person" log -1 --format=%s)" "first commit"
+pass "session start"
+
+echo "# Sales report" >"$wd/report.md"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"Created report.md","call_id":"call-1"}')
+assert_eq committed "$(echo "$r" | json_get result)" "checkpoint result"
+assert_eq report.md "$(echo "$r" | json_get changed)" "changed"
+c1=$(echo "$r" | json_get commit)
+git -C "$WORK/person" pull -q
+assert_eq "[Write] Created report.md" "$(git -C "$WORK/person" log -1 --format=%s)" "commit message"
+body=$(git -C "$WORK/person" log -1 --format=%B)
+grep -q "^Agent-Session: $id$" <<<"$body" || fail "Agent-Session trailer"
+grep -q "^Tool-Call: call-1$" <<<"$body" || fail "Tool-Call trailer"
+cmp "$wd/report.md" "$WORK/person/report.md" || fail "cloned report.md differs"
+pass "agent writes and checkpoints; a person clones and sees it"
+
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"Created report.md","call_id":"call-1"}')
+assert_eq "$c1" "$(echo "$r" | json_get commit)" "a repeated call_id returns the earlier commit"
+assert_eq "$c1" "$(git ls-remote "$url" refs/heads/main | cut -f1)" "a repeated call_id makes no commit"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"Read input data"}')
+assert_eq committed "$(echo "$r" | json_get result)" "a read-only call is recorded"
+git -C "$WORK/person" pull -q
+assert_eq "[Read] Read input data" "$(git -C "$WORK/person" log -1 --format=%s)" "empty commit for a read-only call"
+pass "call ids are idempotent; read-only calls are empty commits"
+
+echo "Focus on cost analysis" >"$WORK/person/instructions.md"
+git -C "$WORK/person" add instructions.md
+git -C "$WORK/person" commit -q -m "Added instructions"
+git -C "$WORK/person" push -q origin main
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"Ran analysis"}')
+assert_eq instructions.md "$(echo "$r" | json_get incoming)" "incoming"
+cmp "$WORK/person/instructions.md" "$wd/instructions.md" || fail "pushed instructions.md did not reach the work tree"
+pass "a pushed file reaches the work tree at the next checkpoint"
+
+echo "more findings" >>"$wd/report.md"
+api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"Bad edit"}' >/dev/null
+git -C "$WORK/person" pull -q
+git -C "$WORK/person" revert --no-edit HEAD >/dev/null
+git -C "$WORK/person" push -q origin main
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"Looked again"}')
+assert_eq "# Sales report" "$(cat "$wd/report.md")" "the revert reached the work tree"
+git -C "$WORK/person" pull -q
+git -C "$WORK/person" revert --no-edit "$(git -C "$WORK/person" log --grep="Added instructions" --format=%H)" >/dev/null
+git -C "$WORK/person" push -q origin main
+api POST "/api/v1/sessions/$id/sync" >/dev/null
+[ ! -e "$wd/instructions.md" ] || fail "reverting the instructions commit did not remove the file"
+pass "git revert && git push: the work tree follows"
+
+# A conflict: both sides change the same line.
+git -C "$WORK/person" pull -q
+echo "agent version" >"$wd/report.md"
+echo "person version" >"$WORK/person/report.md"
+git -C "$WORK/person" commit -q -am "person edits the report"
+git -C "$WORK/person" push -q origin main
+person_commit=$(git -C "$WORK/person" rev-parse HEAD)
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"agent edits the report"}')
+assert_eq report.md "$(echo "$r" | json_get conflicts)" "conflicts"
+grep -q "^<<<<<<<" "$wd/report.md" && grep -q "agent version" "$wd/report.md" && grep -q "person version" "$wd/report.md" \
+  || fail "conflict markers with both sides expected: $(cat "$wd/report.md")"
+git -C "$WORK/person" pull -q
+git -C "$WORK/person" merge-base --is-ancestor "$person_commit" HEAD || fail "the person's commit is not in history"
+# (no `git log | grep -q` under pipefail: grep's early exit fails git log)
+agent_commit=$(git -C "$WORK/person" log --format=%H --grep="agent edits the report")
+[ -n "$agent_commit" ] || fail "the agent's commit is not in history"
+assert_eq "agent version" "$(git -C "$WORK/person" show "$agent_commit:report.md")" "the agent's version in history"
+pass "conflict: markers in the work tree, both sides in history"
+
+# Files API: binary-safe, confined to the tree.
+head -c 5000 /dev/urandom >"$WORK/blob.bin"
+assert_eq 200 "$(http_status PUT "/api/v1/sessions/$id/files/data/blob.bin" --data-binary "@$WORK/blob.bin")" "PUT file"
+cmp "$WORK/blob.bin" "$wd/data/blob.bin" || fail "PUT wrote different bytes"
+curl -s "$BASE/api/v1/sessions/$id/files/data/blob.bin" -o "$WORK/got.bin"
+cmp "$WORK/blob.bin" "$WORK/got.bin" || fail "GET returned different bytes"
+ln -s /etc "$wd/escape"
+ln -s /etc/passwd "$wd/passwd-link"
+for p in "escape/hostname" "passwd-link" "../outside" "%2e%2e/outside" "a/%2e%2e/%2e%2e/outside" ".git/config" \
+         "sub/.git/x" ".GIT/x" "a%5cb" "a%00b"; do
+  code=$(http_status PUT "/api/v1/sessions/$id/files/$p" --path-as-is -d "pwned")
+  case "$code" in 400|404) ;; *) fail "PUT files/$p: HTTP $code" ;; esac
+  code=$(http_status GET "/api/v1/sessions/$id/files/$p" --path-as-is)
+  case "$code" in 400|404) ;; *) fail "GET files/$p: HTTP $code" ;; esac
+done
+[ ! -e "$WORK/outside" ] && [ ! -e "$DATA/work/outside" ] || fail "a write escaped the work tree"
+grep -q pwned /etc/hostname /etc/passwd && fail "a write went through a symlink"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"made links"}')
+git -C "$WORK/person" pull -q
+assert_eq "/etc" "$(readlink "$WORK/person/escape")" "a symlink is stored as a link"
+[ -L "$WORK/person/passwd-link" ] || fail "passwd-link should be a link in the repo"
+assert_eq 204 "$(http_status DELETE "/api/v1/sessions/$id/files/data/blob.bin")" "DELETE file"
+[ ! -e "$wd/data" ] || fail "DELETE left the file or its empty directory"
+pass "files API: binary-safe, hostile paths refused, symlinks stored as links"
+
+# .gitignore is honoured.
+printf 'build/\n*.log\n' >"$wd/.gitignore"
+mkdir -p "$wd/build" && echo x >"$wd/build/out.o" && echo y >"$wd/debug.log" && echo z >"$wd/kept.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"built"}')
+git -C "$WORK/person" pull -q
+[ -e "$WORK/person/kept.txt" ] && [ ! -e "$WORK/person/debug.log" ] && [ ! -e "$WORK/person/build" ] \
+  || fail ".gitignore not honoured"
+pass ".gitignore honoured"
+
+# Log and diff.
+log=$(api GET "/api/v1/sessions/$id/log?limit=3")
+echo "$log" | grep -q '"summary":"\[Bash\] built"' || fail "log: $log"
+d=$(api GET "/api/v1/sessions/$id/diff")
+echo "$d" | grep -q "kept.txt" || fail "diff of the last commit: $d"
+pass "log and diff"
+
+# on-change mode records only calls that change something.
+s2=$(api POST /api/v1/sessions '{"task":"quiet","commit_mode":"on-change"}')
+id2=$(echo "$s2" | json_get id)
+r=$(api POST "/api/v1/sessions/$id2/checkpoint" '{"tool":"Read","summary":"nothing"}')
+assert_eq no-op "$(echo "$r" | json_get result)" "on-change: unchanged tree is a no-op"
+pass "on-change mode"
+
+# Sessions and history survive a restart.
+head_before=$(git ls-remote "$url" refs/heads/main | cut -f1)
+stop_server
+start_server
+assert_eq active "$(api GET "/api/v1/sessions/$id" | json_get state)" "session state after restart"
+echo "after restart" >"$wd/after.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"after restart"}')
+assert_eq after.txt "$(echo "$r" | json_get changed)" "first checkpoint after a restart"
+git clone -q "$BASE/repos/agent-research.git" "$WORK/after"
+git -C "$WORK/after" merge-base --is-ancestor "$head_before" HEAD || fail "history lost over the restart"
+pass "sessions survive a restart"
+
+api DELETE "/api/v1/sessions/$id" >/dev/null
+[ ! -e "$wd" ] || fail "ending a session leaves its work tree"
+assert_eq ended "$(api GET "/api/v1/sessions/$id" | json_get state)" "ended state"
+git ls-remote "$BASE/repos/agent-research.git" >/dev/null || fail "the repo should stay after the session ends"
+api DELETE "/api/v1/sessions/$id2?purge=true" >/dev/null
+assert_eq 404 "$(http_status GET "/api/v1/sessions/$id2")" "purged session"
+git --git-dir="$DATA/repos/agent-research.git" fsck --strict --no-progress --no-dangling || fail "fsck"
+pass "end and purge"
