@@ -35,7 +35,7 @@ body_reader::body_reader(connection& c, request_parser& parser, std::uint64_t ma
 net::awaitable<std::size_t> body_reader::read_wire() {
   if (!continue_sent_) {
     continue_sent_ = true;
-    if (iequals(parser_.get()[http::field::expect], "100-continue")) {
+    if (parser_.get().version() >= 11 && iequals(parser_.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
       conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
       auto [ec, n] = co_await http::async_write(conn_.stream, cont, use_tuple);
@@ -104,6 +104,12 @@ net::awaitable<bool> send_response(connection& c, request_parser& parser, string
   res.keep_alive(req.keep_alive() && parser.is_done());
   c.last_status = res.result_int();
   c.stream.expires_after(c.state.cfg.limit.io_timeout);
+  if (req.method() == http::verb::head) {
+    // The headers of the GET answer (Content-Length included), no body.
+    http::response_serializer<http::string_body> sr{res};
+    auto [ec, n] = co_await http::async_write_header(c.stream, sr, use_tuple);
+    co_return !ec && res.keep_alive();
+  }
   auto [ec, n] = co_await http::async_write(c.stream, res, use_tuple);
   co_return !ec && res.keep_alive();
 }

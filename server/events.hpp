@@ -3,6 +3,7 @@
 // any thread; a subscriber is woken on its own connection's executor.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -30,7 +31,7 @@ class event_hub {
  private:
   std::mutex mutex_;
   std::multimap<std::string, std::weak_ptr<subscription>> subs_;
-  std::uint64_t next_id_ = 1;
+  std::atomic<std::uint64_t> next_id_{1};
 };
 
 }  // namespace agentgit::server

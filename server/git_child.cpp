@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -53,6 +55,10 @@ struct spawn_setup {
 git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : stdin_(ex), stdout_(ex) {
   fd_pair in_pipe;
   fd_pair out_pipe;
+  // Bigger pipe buffers mean fewer, larger reads and writes on a pack's way
+  // through; the kernel may refuse (pipe-max-size), which is fine.
+  ::fcntl(out_pipe.read, F_SETPIPE_SZ, 1 << 20);
+  ::fcntl(in_pipe.write, F_SETPIPE_SZ, 1 << 20);
   stderr_fd_ = ::memfd_create("git-stderr", MFD_CLOEXEC);
   if (stderr_fd_ < 0) throw_errno(errno, "memfd_create");
 
@@ -89,15 +95,29 @@ git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : s
     throw_errno(rc, "cannot start git");
   }
   pid_ = pid;
-  proc_.emplace(ex, pid);
-  stdin_.assign(in_pipe.release_write());
-  stdout_.assign(out_pipe.release_read());
+  try {
+    proc_.emplace(ex, pid);
+    stdin_.assign(in_pipe.release_write());
+    stdout_.assign(out_pipe.release_read());
+  } catch (...) {
+    // Out of fds (pidfd) or epoll registration failed: the destructor will
+    // not run, so end and reap the child here.
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    ::close(stderr_fd_);
+    proc_.reset();
+    throw;
+  }
 }
 
 git_child::~git_child() {
-  if (!exited_ && pid_ > 0) {
-    // Last resort (the normal paths call stop() or wait()): the process
-    // handle's destructor kills and reaps the child; the group goes too.
+  if (!exited_ && pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0) {
+    // Last resort (the normal paths call stop() or wait()), e.g. at the
+    // end of the shutdown grace: SIGTERM first, SIGKILL only if git does
+    // not go within a second. Blocking here is acceptable: it only
+    // happens when the server is going away or a coroutine was destroyed.
+    ::kill(-pid_, SIGTERM);
+    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) ::usleep(10'000);
     ::kill(-pid_, SIGKILL);
   }
   proc_.reset();
@@ -131,8 +151,12 @@ net::awaitable<void> git_child::stop(std::chrono::milliseconds grace) {
 }
 
 std::string git_child::stderr_text(std::size_t max) const {
+  // The end of it: git's "fatal:" line comes last.
+  struct stat st;
+  const off_t size = ::fstat(stderr_fd_, &st) == 0 ? st.st_size : 0;
+  const off_t from = size > static_cast<off_t>(max) ? size - static_cast<off_t>(max) : 0;
   std::string out(max, '\0');
-  const ssize_t n = ::pread(stderr_fd_, out.data(), max, 0);
+  const ssize_t n = ::pread(stderr_fd_, out.data(), max, from);
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
   return out;

@@ -33,14 +33,14 @@ class git_child {
   net::writable_pipe& in() { return stdin_; }
   net::readable_pipe& out() { return stdout_; }
 
-  // Waits for the child to exit; its exit code (128+N for signal N).
+  // Waits for the child to exit; its exit code.
   net::awaitable<int> wait();
   // SIGTERM to the child's process group, SIGKILL after `grace`; reaps it.
   net::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
   bool exited() const { return exited_; }
   int pid() const { return pid_; }
 
-  // The first `max` bytes the child wrote to stderr, trimmed.
+  // The last `max` bytes the child wrote to stderr, trimmed.
   std::string stderr_text(std::size_t max = 2048) const;
 
  private:

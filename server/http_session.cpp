@@ -35,6 +35,14 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
     res.keep_alive(false);
     co_return co_await send_response(c, parser, std::move(res));
   }
+  // JSON bodies must say so: a browser cannot send application/json across
+  // origins without a preflight we never grant.
+  const std::string_view type = parser.get()[http::field::content_type];
+  if (!file_upload && !req.body.empty() && type.substr(0, 16) != "application/json") {
+    string_response res =
+        api_error(http::status::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", "send JSON with Content-Type: application/json");
+    co_return co_await send_response(c, parser, std::move(res));
+  }
   auto work = [&st = c.state, &req] { return handle_api(st, req); };
   string_response res = co_await offload(c.state, work);
   co_return co_await send_response(c, parser, std::move(res));
@@ -105,6 +113,22 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
   co_return false;
 }
 
+// "localhost", "127.x.y.z" or "[::1]", with or without a port; an empty
+// Host (HTTP/1.0) counts as local.
+bool is_loopback_authority(std::string_view authority) {
+  if (authority.empty()) return true;
+  std::string host(authority);
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    host.resize(colon);
+  }
+  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return host == "localhost" || config::is_loopback_host(host);
+}
+
 // Built outside the coroutine: GCC 12 miscompiles braced string
 // literals inside coroutine bodies ("array used as initializer").
 string_response health_response(const server_state& st) {
@@ -112,7 +136,27 @@ string_response health_response(const server_state& st) {
                        boost::json::object{{"status", "ok"}, {"git_children", st.running_children.load()}});
 }
 
+// A request a web page could have made: anonymous access on a loopback
+// listener trusts the machine's users, not the web pages their browsers
+// show. A foreign Host (DNS rebinding) or Origin (cross-site request) is
+// refused.
+std::optional<std::string> foreign_origin(const server_state& st, const http::request<http::buffer_body>& req) {
+  if (!config::is_loopback_host(st.cfg.listen_host)) return std::nullopt;
+  if (!is_loopback_authority(req[http::field::host])) return "this server only answers to localhost";
+  const std::string_view origin = req[http::field::origin];
+  if (!origin.empty()) {
+    const auto scheme = origin.find("://");
+    if (scheme == std::string_view::npos || !is_loopback_authority(origin.substr(scheme + 3)))
+      return "cross-origin requests are refused";
+  }
+  return std::nullopt;
+}
+
 net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
+  if (auto why = foreign_origin(c.state, parser.get())) {
+    string_response res = text_response(http::status::forbidden, *why);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
   const route r = match_route(parser.get().target());
   switch (r.kind) {
     case route_kind::healthz:
@@ -141,6 +185,8 @@ net::awaitable<void> answer_bad_header(connection& c, boost::system::error_code 
   string_response res = ec == http::error::header_limit
                             ? text_response(http::status::request_header_fields_too_large, "request header too large")
                             : text_response(http::status::bad_request, "malformed request: " + ec.message());
+  c.last_status = res.result_int();
+  log_line("- - %u (unreadable request header: %s)", c.last_status, ec.message().c_str());
   res.keep_alive(false);
   c.stream.expires_after(std::chrono::seconds(5));
   co_await http::async_write(c.stream, res, use_tuple);
@@ -171,7 +217,9 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
   for (;;) {
     request_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(limits.max_api_body);
+    // No limit yet: each route sets its own when it reads the body (a
+    // limit here would refuse a large Content-Length before routing).
+    parser.body_limit(boost::none);
     c.stream.expires_after(limits.header_timeout);
     auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, parser, use_tuple);
     if (ec) {

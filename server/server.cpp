@@ -31,9 +31,38 @@ int lock_data_dir(const std::filesystem::path& data) {
   return fd;
 }
 
-net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, server_state& st) {
+// One io_context per I/O thread, connections dealt out in turn: a
+// connection's socket, git pipes and timers all complete on one thread, so
+// streaming a pack never hands each chunk across threads.
+class io_pool {
+ public:
+  explicit io_pool(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) {
+      contexts_.push_back(std::make_unique<net::io_context>(1));
+      guards_.emplace_back(contexts_.back()->get_executor());
+    }
+  }
+  net::io_context& first() { return *contexts_.front(); }
+  net::io_context& next() { return *contexts_[next_++ % contexts_.size()]; }
+  void run() {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
+    contexts_.front()->run();
+    for (auto& t : threads) t.join();
+  }
+  void stop() {
+    for (auto& c : contexts_) c->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::size_t next_ = 0;
+};
+
+net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, io_pool& pool, server_state& st) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), use_tuple);
+    auto [ec, socket] = co_await acceptor.async_accept(pool.next(), use_tuple);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       log_line("accept: %s", ec.message().c_str());
@@ -77,18 +106,18 @@ net::awaitable<void> reap_idle_sessions(server_state& st) {
 
 // After a stop signal: stop accepting, let in-flight requests finish
 // within the grace period, then stop the I/O threads.
-net::awaitable<void> drain_and_stop(net::io_context& ioc, net::ip::tcp::acceptor& acceptor, server_state& st) {
+net::awaitable<void> drain_and_stop(io_pool& pool, net::ip::tcp::acceptor& acceptor, server_state& st) {
   st.stopping = true;
   boost::system::error_code ignored;
   acceptor.close(ignored);
   const auto deadline = std::chrono::steady_clock::now() + st.cfg.limit.shutdown_grace;
-  net::steady_timer t(ioc);
+  net::steady_timer t(co_await net::this_coro::executor);
   while (st.active_requests > 0 && std::chrono::steady_clock::now() < deadline) {
     t.expires_after(std::chrono::milliseconds(50));
     co_await t.async_wait(use_tuple);
   }
   if (st.active_requests > 0) log_line("grace period over: ending %d requests", st.active_requests.load());
-  ioc.stop();
+  pool.stop();
 }
 
 }  // namespace
@@ -101,8 +130,11 @@ int serve(const config::server_config& cfg_in) {
   const auto report = st.repos.recover();
   log_line("recovered %zu repos (removed %zu stale locks, %zu temp dirs)", report.repos, report.removed_locks,
            report.removed_temp);
+  for (const auto& b : report.broken) log_line("not a usable repository, left alone: %s", b.c_str());
 
-  net::io_context ioc;
+  const unsigned threads = cfg.threads ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
+  io_pool pool(threads);
+  net::io_context& ioc = pool.first();
   net::ip::tcp::acceptor acceptor(ioc);
   const net::ip::tcp::endpoint endpoint(net::ip::make_address(cfg.listen_host), cfg.listen_port);
   try {
@@ -120,9 +152,15 @@ int serve(const config::server_config& cfg_in) {
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     log_line("signal %d: stopping (grace %llds)", sig, static_cast<long long>(st.cfg.limit.shutdown_grace.count()));
-    net::co_spawn(ioc, drain_and_stop(ioc, acceptor, st), net::detached);
+    net::co_spawn(ioc, drain_and_stop(pool, acceptor, st), net::detached);
+    // A second signal means now.
+    signals.async_wait([&](boost::system::error_code ec2, int sig2) {
+      if (ec2) return;
+      log_line("signal %d again: stopping now", sig2);
+      pool.stop();
+    });
   });
-  net::co_spawn(ioc, accept_loop(acceptor, st), net::detached);
+  net::co_spawn(ioc, accept_loop(acceptor, pool, st), net::detached);
   net::co_spawn(ioc, reap_idle_sessions(st), net::detached);
 
   const bool v6 = cfg.listen_host.find(':') != std::string::npos;
@@ -130,11 +168,7 @@ int serve(const config::server_config& cfg_in) {
               v6 ? "]" : "", st.cfg.listen_port, std::filesystem::absolute(cfg.data_dir).c_str());
   std::fflush(stdout);
 
-  const unsigned threads = cfg.threads ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&] { ioc.run(); });
-  ioc.run();
-  for (auto& w : workers) w.join();
+  pool.run();
   st.blocking.join();
   ::close(lock_fd);
   log_line("stopped");

@@ -24,7 +24,7 @@ namespace {
 using namespace net::experimental::awaitable_operators;
 using gitproto::service;
 
-constexpr std::size_t io_chunk = 64 * 1024;
+constexpr std::size_t io_chunk = 256 * 1024;
 constexpr std::size_t spool_memory = 256 * 1024;
 
 class empty_source final : public input_source {
@@ -82,12 +82,14 @@ class exchange {
     bool keep = false;
     try {
       co_await (feed() && drain());
+      if (drain_failure_) std::rethrow_exception(drain_failure_);
       keep = co_await respond();
     } catch (...) {
       failure = std::current_exception();
     }
     if (!failure) co_return keep;
     co_await child->stop();
+    std::optional<std::string> internal;
     std::optional<request_error> refused;
     try {
       try {
@@ -99,10 +101,16 @@ class exchange {
       refused = e;  // the body was bad or too big: nothing has been sent yet
     } catch (const std::exception& e) {
       log_line("git %s: ended early: %s", std::string(svc_.command).c_str(), e.what());
+      // Our failure, with nothing sent yet: say so rather than hang up.
+      if (!response_started_ && parser_.is_done()) internal = e.what();
     }
     if (refused) {
       log_line("git %s: %s", std::string(svc_.command).c_str(), refused->what());
       co_await refuse_request(conn_, parser_, *refused);
+    } else if (internal) {
+      string_response res = text_response(http::status::internal_server_error, "internal error: " + *internal);
+      res.keep_alive(false);
+      co_await send_response(conn_, parser_, std::move(res));
     }
     co_return false;
   }
@@ -124,19 +132,27 @@ class exchange {
     child_->out().cancel(ignored);
   }
 
-  // Child stdout -> spool, until the request is fully read.
+  // Child stdout -> spool, until the request is fully read. A failure here
+  // (spool disk full, pipe error) is kept, not thrown: feed() must still
+  // finish reading the body so the client can be answered.
   net::awaitable<void> drain() {
-    while (!input_done_) {
-      auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
-      out_.append(std::string_view(buf_.data(), n));
-      if (ec == net::error::eof) {
-        out_eof_ = true;
-        co_return;
+    try {
+      while (!input_done_) {
+        auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
+        out_.append(std::string_view(buf_.data(), n));
+        if (ec == net::error::eof) {
+          out_eof_ = true;
+          co_return;
+        }
+        // Cancelled: either the request is read (feed() cancels us) or
+        // feed() failed and its error is the one to report.
+        if (ec == net::error::operation_aborted) co_return;
+        if (ec) throw boost::system::system_error(ec);
       }
-      // Cancelled: either the request is read (feed() cancels us) or
-      // feed() failed and its error is the one to report.
-      if (ec == net::error::operation_aborted) co_return;
-      if (ec) throw boost::system::system_error(ec);
+    } catch (const std::exception&) {
+      drain_failure_ = std::current_exception();
+      boost::system::error_code ignored;
+      child_->in().close(ignored);  // feed() stops writing and only reads the body
     }
   }
 
@@ -156,6 +172,7 @@ class exchange {
       if (code != 0) co_return co_await refuse(code);
     }
     streamed_response res(conn_, parser_.get().version(), content_type_);
+    response_started_ = true;
     co_await res.start();
     co_await res.write(preamble_);
     std::string piece;
@@ -204,6 +221,8 @@ class exchange {
   bool input_done_ = false;
   bool out_eof_ = false;
   bool succeeded_ = false;
+  bool response_started_ = false;
+  std::exception_ptr drain_failure_;
 
  public:
   // True when git answered in full and exited cleanly.

@@ -235,8 +235,14 @@ recovery_report repo_store::recover() {
   }
   for (const auto& p : repos) {
     clean_repo(p, report);
-    apply_served_config(p);
-    ++report.repos;
+    try {
+      apply_served_config(p);
+      ++report.repos;
+    } catch (const repo_error& e) {
+      // Not a repository (or a broken one): reported, not fatal. Git will
+      // refuse to serve it and answer its clients with an error.
+      report.broken.push_back(p.filename().string() + ": " + e.what());
+    }
   }
   return report;
 }

@@ -27,6 +27,7 @@ struct recovery_report {
   std::size_t repos = 0;
   std::size_t removed_locks = 0;
   std::size_t removed_temp = 0;
+  std::vector<std::string> broken;  // "NAME.git: why" for what is not a usable repo
 };
 
 class repo_store {

@@ -168,7 +168,12 @@ struct session_store::session {
       git_repository* raw = nullptr;
       check(git_repository_open_bare(&raw, repo_path.c_str()), "open " + info.repo);
       repo.reset(raw);
-      check(git_repository_set_workdir(raw, info.workdir.c_str(), 0), "set work tree");
+      // An ended session has no work tree (log and diff need none); an
+      // idle one gets its directory back and is refilled by ensure_worktree.
+      if (info.state != "ended") {
+        fs::create_directories(info.workdir);
+        check(git_repository_set_workdir(raw, info.workdir.c_str(), 0), "set work tree");
+      }
     }
     return repo.get();
   }
@@ -591,6 +596,7 @@ void ensure_worktree(session_info& info, git_repository* repo) {
   tree_ptr tree = tree_of_commit(repo, oid_of(info.head));
   apply_tree(repo, info.workdir, nullptr, tree.get());
   info.state = "active";
+  info.last_activity = now_seconds();
 }
 
 }  // namespace
@@ -659,6 +665,7 @@ std::optional<std::string> session_store::read_file(const std::string& id, const
   std::lock_guard lock(s->mutex);
   require_live(s->info);
   ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
+  s->info.last_activity = now_seconds();
   try {
     return worktree_read(s->info.workdir, path);
   } catch (const worktree_error& e) {
@@ -788,6 +795,20 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
   for (auto& s : all) {
     std::lock_guard lock(s->mutex);
     if (s->info.state != "active" || now - s->info.last_activity <= timeout.count()) continue;
+    // Nothing the agent wrote is lost: uncommitted work is committed first.
+    try {
+      git_repository* repo = s->open(repos_.path_of(s->info.repo));
+      if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+      const auto shot = s->snap->snapshot();
+      tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
+      if (shot.tree != hex(*git_tree_id(head_tree.get()))) {
+        take_turn(*this, repos_, who_, s->info.id, s->info, repo, *s->snap,
+                  std::string("[agentgit] Work in progress before the idle work tree was reclaimed\n\nAgent-Session: ") +
+                      s->info.id + "\n");
+      }
+    } catch (const std::exception&) {
+      continue;  // keep the work tree rather than lose what could not be saved
+    }
     s->snap.reset();
     s->repo.reset();
     std::error_code ec;

@@ -221,13 +221,13 @@ EOF
 status_of() { raw_http "$1" | awk '{print $2}'; }
 assert_eq 400 "$(status_of 'b"GARBAGE\r\n\r\n"')" "garbage request line"
 assert_eq 400 "$(status_of 'b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n"')" "TLS hello"
-assert_eq 400 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n"')" "header without colon"
-assert_eq 400 "$(status_of 'b"POST /repos/legit/git-upload-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-upload-pack-request\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0032want\r\n0\r\n\r\n"')" \
+assert_eq 400 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header Line\r\n\r\n"')" "header without colon"
+assert_eq 400 "$(status_of 'b"POST /repos/legit/git-upload-pack HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-git-upload-pack-request\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0032want\r\n0\r\n\r\n"')" \
   "bad chunked framing"
-assert_eq 400 "$(status_of 'b"POST /repos/legit/git-receive-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-receive-pack-request\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0032want\r\n0\r\n\r\n"')" \
+assert_eq 400 "$(status_of 'b"POST /repos/legit/git-receive-pack HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-git-receive-pack-request\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0032want\r\n0\r\n\r\n"')" \
   "bad chunked framing to receive-pack"
-assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n"')" "64 KB header"
-assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(4000)) + b"\r\n"')" \
+assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n"')" "64 KB header"
+assert_eq 431 "$(status_of 'b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(4000)) + b"\r\n"')" \
   "4000 headers"
 assert_alive
 wait_no_children 10

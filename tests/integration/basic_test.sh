@@ -7,10 +7,10 @@ start_server
 assert_eq 200 "$(http_status GET /healthz)" "healthz"
 
 create_repo demo
-assert_eq 409 "$(http_status POST /api/v1/repos -d '{"name":"demo"}')" "creating an existing repo"
-assert_eq 409 "$(http_status POST /api/v1/repos -d '{"name":"demo.git"}')" "demo.git is demo"
-assert_eq 400 "$(http_status POST /api/v1/repos -d '{"name":"../x"}')" "invalid name"
-assert_eq 400 "$(http_status POST /api/v1/repos -d 'not json')" "bad JSON"
+assert_eq 409 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d '{"name":"demo"}')" "creating an existing repo"
+assert_eq 409 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d '{"name":"demo.git"}')" "demo.git is demo"
+assert_eq 400 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d '{"name":"../x"}')" "invalid name"
+assert_eq 400 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d 'not json')" "bad JSON"
 curl -s "$BASE/api/v1/repos/demo" | grep -q '"empty":true' || fail "new repo is not empty"
 curl -s "$BASE/api/v1/repos/demo" | grep -q "\"clone_url\":\"http://127.0.0.1:$PORT/repos/demo.git\"" \
   || fail "clone_url wrong: $(curl -s "$BASE/api/v1/repos/demo")"

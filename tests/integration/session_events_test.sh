@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# The session event stream (GET /api/v1/sessions/ID/events, server-sent
+# events): a `commit` event within a second of a checkpoint, a `push` event
+# for a push, a `sync` event once pushed commits reached the work tree; 404
+# for an unknown session. Then the idle reaper: a session idle longer than
+# session_idle_timeout loses its work tree but keeps its repo, and comes
+# back with the head's files on the next call.
+source "$(dirname "$0")/lib.sh"
+start_server
+
+EV_PID=""
+events_cleanup() {
+  local rc=$?
+  if [ -n "$EV_PID" ]; then kill "$EV_PID" 2>/dev/null || true; wait "$EV_PID" 2>/dev/null || true; fi
+  (exit $rc)
+  cleanup
+}
+trap events_cleanup EXIT
+
+# events FILE: one line per complete event, "NAME<TAB>DATA", in order.
+events() {
+  /usr/bin/python3 - "$1" <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+for block in text.split("\n\n")[:-1]:      # the last piece may be incomplete
+    name, data = "message", []
+    for line in block.split("\n"):
+        if line.startswith(":"):
+            continue
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+    if data:
+        print(name + "\t" + "\n".join(data))
+PY
+}
+# count_events FILE NAME
+count_events() { events "$1" | awk -F'\t' -v n="$2" '$1 == n' | wc -l; }
+# nth_event_data FILE NAME N: the JSON of the Nth event called NAME (1-based).
+nth_event_data() { events "$1" | awk -F'\t' -v n="$2" -v k="$3" '$1 == n { if (++i == k) { print $2; exit } }'; }
+# wait_event FILE NAME COUNT SECONDS: until COUNT events NAME are in FILE;
+# prints the seconds it took.
+wait_event() {
+  local t0=$EPOCHREALTIME deadline
+  deadline=$(awk -v t="$t0" -v s="$4" 'BEGIN { printf "%.3f", t + s }')
+  while :; do
+    if [ "$(count_events "$1" "$2")" -ge "$3" ]; then
+      awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
+      return 0
+    fi
+    if awk -v now="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(now > d) }'; then return 1; fi
+    sleep 0.02
+  done
+}
+# JSON field of a JSON text: jf JSON FIELD
+jf() { echo "$1" | json_get "$2"; }
+
+s=$(api POST /api/v1/sessions '{"task":"watch me","name":"watched"}')
+id=$(echo "$s" | json_get id)
+wd=$(echo "$s" | json_get workdir)
+url=$(echo "$s" | json_get clone_url)
+git clone -q "$url" "$WORK/person"
+
+ev=$WORK/events.txt
+curl -sN "$BASE/api/v1/sessions/$id/events" >"$ev" &
+EV_PID=$!
+for i in $(seq 1 100); do grep -q 'connected' "$ev" 2>/dev/null && break; sleep 0.05; done
+grep -q 'connected' "$ev" || fail "the event stream did not open: $(cat "$ev")"
+code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' --max-time 2 "$BASE/api/v1/sessions/$id/events" || true)
+case "$code" in "200 text/event-stream"*) ;; *) fail "events: expected 200 text/event-stream, got '$code'" ;; esac
+
+# ---- commit ------------------------------------------------------------------
+echo "first" >"$wd/first.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"first file"}')
+c1=$(jf "$r" commit)
+took=$(wait_event "$ev" commit 1 1) || fail "no commit event within 1 s of the checkpoint: $(cat "$ev")"
+d=$(nth_event_data "$ev" commit 1)
+assert_eq "$c1" "$(jf "$d" commit)" "commit event: commit"
+assert_eq "Write" "$(jf "$d" tool)" "commit event: tool"
+assert_eq "first file" "$(jf "$d" summary)" "commit event: summary"
+assert_eq "first.txt" "$(jf "$d" changed)" "commit event: changed"
+pass "a commit event arrives ${took}s after the checkpoint returns"
+
+# A read-only call is still a commit (every-call mode): another event.
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"looked"}')
+wait_event "$ev" commit 2 1 >/dev/null || fail "no commit event for an empty-commit checkpoint"
+assert_eq "$(jf "$r" commit)" "$(jf "$(nth_event_data "$ev" commit 2)" commit)" "second commit event"
+pass "one commit event per checkpoint"
+
+# ---- push --------------------------------------------------------------------
+git -C "$WORK/person" pull -q
+commit_file "$WORK/person" "from-person.txt" "hello agent"
+git -C "$WORK/person" push -q origin main
+pushed=$(git -C "$WORK/person" rev-parse HEAD)
+wait_event "$ev" push 1 2 >/dev/null || fail "no push event after a push: $(cat "$ev")"
+d=$(nth_event_data "$ev" push 1)
+assert_eq "$pushed" "$(jf "$d" branch_tip)" "push event: branch_tip"
+assert_eq 0 "$(count_events "$ev" sync)" "no sync event before the push reaches the work tree"
+[ ! -e "$wd/from-person.txt" ] || fail "the push reached the work tree before a turn boundary"
+pass "a push event arrives after a push"
+
+# ---- sync --------------------------------------------------------------------
+r=$(api POST "/api/v1/sessions/$id/sync")
+assert_eq "hello agent" "$(cat "$wd/from-person.txt")" "pushed file in the work tree after sync"
+wait_event "$ev" sync 1 1 >/dev/null || fail "no sync event after /sync took in a push: $(cat "$ev")"
+d=$(nth_event_data "$ev" sync 1)
+assert_eq "from-person.txt" "$(jf "$d" incoming)" "sync event: incoming"
+assert_eq "$(jf "$r" commit)" "$(jf "$d" commit)" "sync event: commit"
+assert_eq "" "$(jf "$d" conflicts)" "sync event: conflicts"
+pass "a sync event arrives after /sync brought the pushed commit into the work tree"
+
+# A checkpoint that takes in a push (agent changed something too): commit
+# and sync events.
+git -C "$WORK/person" pull -q
+commit_file "$WORK/person" "second-from-person.txt" "more"
+git -C "$WORK/person" push -q origin main
+wait_event "$ev" push 2 2 >/dev/null || fail "no second push event"
+echo "agent again" >"$wd/agent-again.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"agent again"}')
+assert_eq "second-from-person.txt" "$(jf "$r" incoming)" "checkpoint incoming"
+[ -f "$wd/second-from-person.txt" ] || fail "the push did not reach the work tree at the checkpoint"
+wait_event "$ev" commit 3 1 >/dev/null || fail "no commit event for the merging checkpoint"
+wait_event "$ev" sync 2 1 >/dev/null || fail "no sync event for a checkpoint that took in a push: $(cat "$ev")"
+d=$(nth_event_data "$ev" sync 2)
+assert_eq "second-from-person.txt" "$(jf "$d" incoming)" "second sync event: incoming"
+assert_eq "$(jf "$r" commit)" "$(jf "$d" commit)" "second sync event: commit"
+# Order: push before the sync that took it in.
+order=$(events "$ev" | cut -f1 | tr '\n' ' ')
+case "$order" in *"push "*"sync "*"push "*"sync "*) ;; *) fail "event order: $order" ;; esac
+pass "a checkpoint that takes in a push sends commit and sync events ($order)"
+
+# ---- unknown sessions ----------------------------------------------------------
+assert_eq 404 "$(http_status GET /api/v1/sessions/000000000000/events --max-time 3)" "events of an unknown session"
+assert_eq 404 "$(http_status GET /api/v1/sessions/nope/events --max-time 3)" "events of an invalid session id"
+pass "404 for an unknown session's events"
+
+kill "$EV_PID" 2>/dev/null || true
+wait "$EV_PID" 2>/dev/null || true
+EV_PID=""
+assert_alive
+
+# ---- idle reaper ----------------------------------------------------------------
+stop_server
+cat >"$WORK/idle.toml" <<'EOF'
+session_idle_timeout = "2s"
+EOF
+start_server --config "$WORK/idle.toml"
+s=$(api POST /api/v1/sessions '{"task":"go idle","name":"sleepy"}')
+id=$(echo "$s" | json_get id)
+wd=$(echo "$s" | json_get workdir)
+mkdir -p "$wd/notes"
+echo "remember me" >"$wd/notes/memo.txt"
+printf '*.log\n' >"$wd/.gitignore"
+printf '#!/bin/sh\necho hi\n' >"$wd/run.sh" && chmod +x "$wd/run.sh"
+ln -s notes/memo.txt "$wd/memo-link"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"before idling"}')
+head=$(jf "$r" commit)
+sleep 4.2
+assert_eq idle "$(api GET "/api/v1/sessions/$id" | json_get state)" "state after idling"
+[ ! -e "$wd" ] || fail "the idle session's work tree is still there: $(ls -la "$wd")"
+git clone -q "$BASE/repos/sleepy.git" "$WORK/sleepy"
+assert_eq "$head" "$(git -C "$WORK/sleepy" rev-parse HEAD)" "repo of an idle session"
+assert_eq "remember me" "$(cat "$WORK/sleepy/notes/memo.txt")" "file in the idle session's repo"
+assert_eq "$head" "$(api GET "/api/v1/sessions/$id" | json_get head)" "head of an idle session"
+pass "an idle session's work tree is reclaimed; its repo stays"
+
+# A files API read brings the work tree back with the head's files.
+got=$(curl -s "$BASE/api/v1/sessions/$id/files/notes/memo.txt")
+assert_eq "remember me" "$got" "files API read of an idle session"
+[ -d "$wd" ] || fail "the work tree was not recreated by a files API read"
+assert_eq "remember me" "$(cat "$wd/notes/memo.txt")" "recreated work tree: notes/memo.txt"
+[ -x "$wd/run.sh" ] || fail "recreated work tree: run.sh lost its executable bit"
+assert_eq "notes/memo.txt" "$(readlink "$wd/memo-link")" "recreated work tree: symlink"
+assert_eq active "$(api GET "/api/v1/sessions/$id" | json_get state)" "state after coming back"
+pass "a files API read recreates the work tree with the head commit's files"
+
+# The agent resumes: writes straight into the recreated work tree, then
+# checkpoints. The read was activity: the reaper must not take the tree
+# away under it within the next reaper round.
+echo "resumed" 2>/dev/null >"$wd/resumed.txt" \
+  || fail "the work tree was reclaimed again right after a files API read (the read did not count as activity)"
+sleep 1.5
+[ -f "$wd/resumed.txt" ] || fail "the work tree was reclaimed again right after a files API read (the read did not count as activity)"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"after idling"}')
+assert_eq committed "$(jf "$r" result)" "checkpoint after idling"
+assert_eq "resumed.txt" "$(jf "$r" changed)" "checkpoint after idling: changed"
+pass "after idling the agent resumes and checkpoints"
+
+# A checkpoint alone (no read first) also brings an idle session back.
+sleep 4.2
+assert_eq idle "$(api GET "/api/v1/sessions/$id" | json_get state)" "state after idling again"
+[ ! -e "$wd" ] || fail "work tree not reclaimed the second time"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"back again"}')
+assert_eq committed "$(jf "$r" result)" "checkpoint of an idle session"
+assert_eq "" "$(jf "$r" changed)" "a recreated work tree is not a change"
+assert_eq "resumed" "$(cat "$wd/resumed.txt")" "recreated work tree has resumed.txt"
+assert_eq "remember me" "$(cat "$wd/notes/memo.txt")" "recreated work tree has notes/memo.txt"
+assert_eq active "$(api GET "/api/v1/sessions/$id" | json_get state)" "state after a checkpoint"
+echo "noise" >"$wd/debug.log"
+echo "kept" >"$wd/kept.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"wrote a log"}')
+assert_eq "kept.txt" "$(jf "$r" changed)" ".gitignore honoured after the work tree came back"
+git --git-dir="$DATA/repos/sleepy.git" fsck --strict --no-progress --no-dangling || fail "fsck"
+pass "a checkpoint recreates an idle session's work tree; .gitignore still honoured"
