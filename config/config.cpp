@@ -92,6 +92,19 @@ void read_auth(server_config& cfg, const toml::node& node, const std::string& or
   }
 }
 
+void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* t = node.as_table();
+  if (!t) bad(origin, "commits", "must be a table");
+  for (const auto& [k, v] : *t) {
+    const std::string key = "commits." + std::string(k.str());
+    if (k != "author" && k != "committer") bad(origin, key, "unknown key");
+    const std::string text = string_of(v, origin, key);
+    auto who = parse_person(text);
+    if (!who) bad(origin, key, "'" + text + "' must look like \"Name <email>\"");
+    (k == "author" ? cfg.author : cfg.committer) = *who;
+  }
+}
+
 void read_file(server_config& cfg, const std::string& path) {
   toml::table tbl;
   try {
@@ -113,6 +126,7 @@ void read_file(server_config& cfg, const std::string& path) {
       else if (s == "on-change") cfg.mode = commit_mode::on_change;
       else bad(path, key, "'" + s + "' must be \"every-call\" or \"on-change\"");
     } else if (key == "auth") read_auth(cfg, v, path);
+    else if (key == "commits") read_commits(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }
@@ -124,6 +138,18 @@ bool parse_bool_text(const std::string& s, bool& out) {
 }
 
 }  // namespace
+
+std::optional<person> parse_person(const std::string& text) {
+  const auto open = text.find('<');
+  const auto close = text.rfind('>');
+  if (open == std::string::npos || close != text.size() - 1 || close < open) return std::nullopt;
+  std::string name = text.substr(0, open);
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  const std::string email = text.substr(open + 1, close - open - 1);
+  auto clean = [](const std::string& s) { return s.find_first_of(std::string_view("<>\n\r\0", 5)) == std::string::npos; };
+  if (name.empty() || email.empty() || !clean(name) || !clean(email)) return std::nullopt;
+  return person{name, email};
+}
 
 std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
   if (text.empty()) return std::nullopt;

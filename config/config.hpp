@@ -29,6 +29,12 @@ struct user {
   std::map<std::string, gitproto::access_level> access;  // glob -> level
 };
 
+// "Name <email>" of session commits.
+struct person {
+  std::string name;
+  std::string email;
+};
+
 struct limits {
   std::size_t max_header_bytes = 16 * 1024;
   std::uint64_t max_upload_pack_request = 64ull << 20;      // negotiation bodies
@@ -47,6 +53,8 @@ struct server_config {
   bool read_only = false;
   std::chrono::seconds session_idle_timeout{24 * 3600};
   commit_mode mode = commit_mode::every_call;
+  person author{"agent", "agent@agentgit.localhost"};
+  person committer{"agentgit", "agentgit@localhost"};
   // What a caller with no credentials may do; unset means "decide from
   // the listen address" (loopback: write, elsewhere: refuse to start).
   std::optional<gitproto::access_level> anonymous;
@@ -70,6 +78,9 @@ server_config load(const flag_values& flags,
 // Applies "HOST:PORT" (IPv6 hosts in brackets) to cfg; `origin` names where
 // the value came from for the error message.
 void apply_listen(server_config& cfg, const std::string& value, const std::string& origin);
+
+// Parses "Name <email>"; nullopt when it is not that shape.
+std::optional<person> parse_person(const std::string& text);
 
 // Parses "30s", "15m", "24h", "2d" or a bare number of seconds.
 std::optional<std::chrono::seconds> parse_duration(const std::string& text);

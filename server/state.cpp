@@ -6,7 +6,8 @@ namespace agentgit::server {
 server_state::server_state(config::server_config c, std::string git_path)
     : cfg(std::move(c)),
       repos(cfg.data_dir),
-      sessions(repos, cfg.data_dir, sessions::identity{},
+      sessions(repos, cfg.data_dir,
+               sessions::identity{{cfg.author.name, cfg.author.email}, {cfg.committer.name, cfg.committer.email}},
                cfg.mode == config::commit_mode::on_change ? sessions::record_mode::on_change
                                                            : sessions::record_mode::every_call),
       git(std::move(git_path)),

@@ -232,9 +232,12 @@ namespace {
 
 git_oid make_commit(git_repository* repo, const identity& who, const git_oid& tree_id,
                     const std::vector<git_oid>& parent_ids, const std::string& message) {
-  git_signature* sraw = nullptr;
-  check(git_signature_now(&sraw, who.name.c_str(), who.email.c_str()), "signature");
-  sig_ptr sig(sraw);
+  git_signature* araw = nullptr;
+  check(git_signature_now(&araw, who.author.name.c_str(), who.author.email.c_str()), "author");
+  sig_ptr author(araw);
+  git_signature* craw = nullptr;
+  check(git_signature_now(&craw, who.committer.name.c_str(), who.committer.email.c_str()), "committer");
+  sig_ptr committer(craw);
   git_tree* traw = nullptr;
   check(git_tree_lookup(&traw, repo, &tree_id), "tree");
   tree_ptr tree(traw);
@@ -247,7 +250,7 @@ git_oid make_commit(git_repository* repo, const identity& who, const git_oid& tr
     parent_raw.push_back(c);
   }
   git_oid out;
-  check(git_commit_create(&out, repo, nullptr, sig.get(), sig.get(), nullptr, message.c_str(), tree.get(),
+  check(git_commit_create(&out, repo, nullptr, author.get(), committer.get(), nullptr, message.c_str(), tree.get(),
                           parent_raw.size(), parent_raw.data()),
         "create commit");
   return out;

@@ -36,9 +36,16 @@ struct session_error : std::runtime_error {
 
 enum class record_mode { every_call, on_change };
 
+struct person {
+  std::string name;
+  std::string email;
+};
+
+// Who session commits are by: the author (the agent) and the committer
+// (this server), both configurable.
 struct identity {
-  std::string name = "agentgit";
-  std::string email = "agentgit@localhost";
+  person author{"agent", "agent@agentgit.localhost"};
+  person committer{"agentgit", "agentgit@localhost"};
 };
 
 struct session_info {

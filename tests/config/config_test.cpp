@@ -410,3 +410,22 @@ TEST_CASE("load refuses an integer for a boolean key") {
   CHECK(contains(load_error("read_only = 1\n"), "read_only"));
   CHECK(contains(load_error("read_only = 0\n"), "read_only"));
 }
+
+TEST_CASE("[commits] sets the author and committer of session commits") {
+  temp_dir dir;
+  const std::string file = write_config(dir, R"(
+[commits]
+author = "Research Agent <agent@example.com>"
+committer = "agentgit server <server@example.com>"
+)");
+  const server_config cfg = load(with_file(file), no_env);
+  CHECK(cfg.author.name == "Research Agent");
+  CHECK(cfg.author.email == "agent@example.com");
+  CHECK(cfg.committer.name == "agentgit server");
+  CHECK(cfg.committer.email == "server@example.com");
+  CHECK(contains(load_error("[commits]\nauthor = \"no email here\"\n"), "commits.author"));
+  CHECK(contains(load_error("[commits]\nauthor = \"<x@y>\"\n"), "commits.author"));
+  CHECK(contains(load_error("[commits]\nreviewer = \"A <a@b>\"\n"), "commits.reviewer"));
+  CHECK_FALSE(parse_person("A <a@b> trailing").has_value());
+  CHECK_FALSE(parse_person("A\nB <a@b>").has_value());
+}

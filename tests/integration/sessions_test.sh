@@ -29,6 +29,8 @@ body=$(git -C "$WORK/person" log -1 --format=%B)
 grep -q "^Agent-Session: $id$" <<<"$body" || fail "Agent-Session trailer"
 grep -q "^Tool-Call: call-1$" <<<"$body" || fail "Tool-Call trailer"
 cmp "$wd/report.md" "$WORK/person/report.md" || fail "cloned report.md differs"
+assert_eq "agent <agent@agentgit.localhost>" "$(git -C "$WORK/person" log -1 --format='%an <%ae>')" "default author"
+assert_eq "agentgit <agentgit@localhost>" "$(git -C "$WORK/person" log -1 --format='%cn <%ce>')" "default committer"
 pass "agent writes and checkpoints; a person clones and sees it"
 
 r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"Created report.md","call_id":"call-1"}')
