@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,21 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A directory of its own under the system temp dir, removed afterwards.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "agentgit-config-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using agentgit::test::temp_dir;
 
 // Writes `toml` to a config file in `dir` and returns its path.
 std::string write_config(const temp_dir& dir, const std::string& toml) {

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <cstdlib>
@@ -20,20 +22,7 @@ using agentgit::gitproto::access_level;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "agentgit-api-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using agentgit::test::temp_dir;
 
 agentgit::config::server_config config_in(const temp_dir& dir) {
   agentgit::config::server_config cfg;

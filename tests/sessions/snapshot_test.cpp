@@ -4,6 +4,8 @@
 #include "sessions/snapshot.hpp"
 
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <fcntl.h>
 #include <git2.h>
 #include <sys/stat.h>
@@ -22,22 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "agentgit-snapshot-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    // chmod 000 files/dirs must not stop the clean-up.
-    std::system(("chmod -R u+rwx '" + path.string() + "' 2>/dev/null").c_str());
-    fs::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using agentgit::test::temp_dir;
 
 std::string quote(const std::string& s) {
   std::string out = "'";
