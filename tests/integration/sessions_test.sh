@@ -125,6 +125,19 @@ d=$(api GET "/api/v1/sessions/$id/diff")
 echo "$d" | grep -q "kept.txt" || fail "diff of the last commit: $d"
 pass "log and diff"
 
+# A session can start from an existing repo's branch.
+create_repo template
+git clone -q "$BASE/repos/template.git" "$WORK/tpl"
+commit_file "$WORK/tpl" src/main.py "print('hello')"
+git -C "$WORK/tpl" push -q origin main:feature
+s3=$(api POST /api/v1/sessions '{"task":"extend it","from":{"repo":"template","branch":"feature"}}')
+assert_eq feature "$(echo "$s3" | json_get branch)" "branch of a session started from a repo"
+assert_eq "print('hello')" "$(cat "$(echo "$s3" | json_get workdir)/src/main.py")" "work tree of a copied session"
+assert_eq "$(git -C "$WORK/tpl" rev-parse HEAD)" "$(echo "$s3" | json_get head)" "head of a copied session"
+assert_eq 404 "$(http_status POST /api/v1/sessions -H 'Content-Type: application/json' -d '{"task":"x","from":{"repo":"nope"}}')" \
+  "from an unknown repo"
+pass "a session started from an existing repo's branch"
+
 # on-change mode records only calls that change something.
 s2=$(api POST /api/v1/sessions '{"task":"quiet","commit_mode":"on-change"}')
 id2=$(echo "$s2" | json_get id)
