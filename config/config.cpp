@@ -92,6 +92,43 @@ void read_auth(server_config& cfg, const toml::node& node, const std::string& or
   }
 }
 
+std::uint64_t size_of(const toml::node& node, const std::string& origin, const std::string& key) {
+  if (node.is_integer()) {
+    const auto n = *node.value<std::int64_t>();
+    if (n <= 0) bad(origin, key, "must be positive");
+    return static_cast<std::uint64_t>(n);
+  }
+  const std::string text = string_of(node, origin, key);
+  if (auto n = parse_size(text)) return *n;
+  bad(origin, key, "'" + text + "' is not a size like 1048576, \"512KiB\", \"64MiB\" or \"8GiB\"");
+}
+
+void read_limits(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* t = node.as_table();
+  if (!t) bad(origin, "limits", "must be a table");
+  auto& l = cfg.limit;
+  for (const auto& [k, v] : *t) {
+    const std::string name(k.str());
+    const std::string key = "limits." + name;
+    if (name == "max_header_bytes") l.max_header_bytes = size_of(v, origin, key);
+    else if (name == "max_upload_pack_request") l.max_upload_pack_request = size_of(v, origin, key);
+    else if (name == "max_receive_pack_request") l.max_receive_pack_request = size_of(v, origin, key);
+    else if (name == "max_api_body") l.max_api_body = size_of(v, origin, key);
+    else if (name == "max_file_body") l.max_file_body = size_of(v, origin, key);
+    else if (name == "header_timeout") l.header_timeout = duration_of(v, origin, key);
+    else if (name == "idle_timeout") l.idle_timeout = duration_of(v, origin, key);
+    else if (name == "io_timeout") l.io_timeout = duration_of(v, origin, key);
+    else if (name == "upload_pack_timeout") l.upload_pack_timeout = duration_of(v, origin, key);
+    else if (name == "shutdown_grace") l.shutdown_grace = duration_of(v, origin, key);
+    else if (name == "max_git_children") {
+      const auto n = v.value<std::int64_t>();
+      if (!v.is_integer() || *n < 1 || *n > 10000) bad(origin, key, "must be a whole number from 1 to 10000");
+      l.max_git_children = static_cast<unsigned>(*n);
+    } else bad(origin, key, "unknown key");
+  }
+  if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");
+}
+
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* t = node.as_table();
   if (!t) bad(origin, "commits", "must be a table");
@@ -127,6 +164,7 @@ void read_file(server_config& cfg, const std::string& path) {
       else bad(path, key, "'" + s + "' must be \"every-call\" or \"on-change\"");
     } else if (key == "auth") read_auth(cfg, v, path);
     else if (key == "commits") read_commits(cfg, v, path);
+    else if (key == "limits") read_limits(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }
@@ -138,6 +176,22 @@ bool parse_bool_text(const std::string& s, bool& out) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  std::uint64_t n = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || n == 0) return std::nullopt;
+  const std::string unit(p, end);
+  int shift = 0;
+  if (unit.empty() || unit == "B") shift = 0;
+  else if (unit == "KiB") shift = 10;
+  else if (unit == "MiB") shift = 20;
+  else if (unit == "GiB") shift = 30;
+  else return std::nullopt;
+  if (n > (std::uint64_t{1} << 50) >> shift) return std::nullopt;
+  return n << shift;
+}
 
 std::optional<person> parse_person(const std::string& text) {
   const auto open = text.find('<');

@@ -35,14 +35,18 @@ struct person {
   std::string email;
 };
 
+// What any one client may cost; every field is a key of [limits].
 struct limits {
-  std::size_t max_header_bytes = 16 * 1024;
-  std::uint64_t max_upload_pack_request = 64ull << 20;      // negotiation bodies
-  std::uint64_t max_receive_pack_request = 8ull << 30;      // packs
+  std::size_t max_header_bytes = 16 * 1024;                 // else 431
+  std::uint64_t max_upload_pack_request = 64ull << 20;      // negotiation bodies, after gzip; else 413
+  std::uint64_t max_receive_pack_request = 8ull << 30;      // packs, after gzip; else 413
   std::uint64_t max_api_body = 1ull << 20;
-  std::uint64_t max_file_body = 32ull << 20;            // files API PUT
-  std::chrono::seconds header_timeout{30};
-  std::chrono::seconds io_timeout{300};
+  std::uint64_t max_file_body = 32ull << 20;                // files API PUT
+  std::chrono::seconds header_timeout{30};                  // first byte to end of a request header
+  std::chrono::seconds idle_timeout{60};                    // keep-alive wait for the next request
+  std::chrono::seconds io_timeout{300};                     // one socket read or write once a request is under way
+  std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
+  unsigned max_git_children = 32;                           // else 503 + Retry-After
   std::chrono::seconds shutdown_grace{10};
 };
 
@@ -78,6 +82,9 @@ server_config load(const flag_values& flags,
 // Applies "HOST:PORT" (IPv6 hosts in brackets) to cfg; `origin` names where
 // the value came from for the error message.
 void apply_listen(server_config& cfg, const std::string& value, const std::string& origin);
+
+// Parses a byte size: 1048576, "512KiB", "64MiB", "8GiB".
+std::optional<std::uint64_t> parse_size(const std::string& text);
 
 // Parses "Name <email>"; nullopt when it is not that shape.
 std::optional<person> parse_person(const std::string& text);

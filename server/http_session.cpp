@@ -220,6 +220,15 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
     // No limit yet: each route sets its own when it reads the body (a
     // limit here would refuse a large Content-Length before routing).
     parser.body_limit(boost::none);
+    // Waiting for a request to start is idle time; once its first byte is
+    // here, the whole header must follow within header_timeout, so a
+    // client dribbling a header (slowloris) is cut off.
+    if (c.buffer.size() == 0) {
+      c.stream.expires_after(limits.idle_timeout);
+      auto [ec, n] = co_await c.stream.async_read_some(c.buffer.prepare(16 * 1024), use_tuple);
+      if (ec) break;
+      c.buffer.commit(n);
+    }
     c.stream.expires_after(limits.header_timeout);
     auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, parser, use_tuple);
     if (ec) {

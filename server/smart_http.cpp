@@ -45,11 +45,23 @@ class spool_source final : public input_source {
   std::string piece_;
 };
 
-// Counts running git children for /healthz and the logs.
-struct child_count {
-  explicit child_count(server_state& st) : st_(st) { ++st_.running_children; }
-  ~child_count() { --st_.running_children; }
+// A place among the at most max_git_children running git children.
+class child_slot {
+ public:
+  explicit child_slot(server_state& st) : st_(st) {
+    held_ = ++st_.running_children <= static_cast<int>(st_.cfg.limit.max_git_children);
+    if (!held_) --st_.running_children;
+  }
+  ~child_slot() {
+    if (held_) --st_.running_children;
+  }
+  child_slot(const child_slot&) = delete;
+  child_slot& operator=(const child_slot&) = delete;
+  bool held() const { return held_; }
+
+ private:
   server_state& st_;
+  bool held_ = false;
 };
 
 net::awaitable<bool> refuse_request(connection& c, request_parser& parser, const request_error& e) {
@@ -75,7 +87,6 @@ class exchange {
     if (!child)
       co_return co_await send_response(conn_, parser_,
                                        text_response(http::status::internal_server_error, "cannot start git"));
-    child_count counted(conn_.state);
     child_ = &*child;
     input_ = &input;
     std::exception_ptr failure;
@@ -234,7 +245,11 @@ git_command make_command(const server_state& st, const service& svc, const std::
   git_command cmd;
   cmd.git = st.git;
   cmd.args.emplace_back(svc.command);
-  if (svc.command == "upload-pack") cmd.args.emplace_back("--strict");
+  if (svc.command == "upload-pack") {
+    cmd.args.emplace_back("--strict");
+    // git gives up on a client inactive for this long.
+    cmd.args.push_back("--timeout=" + std::to_string(st.cfg.limit.upload_pack_timeout.count()));
+  }
   cmd.args.emplace_back("--stateless-rpc");
   if (advertise) cmd.args.emplace_back("--http-backend-info-refs");
   // An absolute path: it can never be read as an option.
@@ -304,6 +319,13 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
         c, parser,
         text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
 
+  // Saturated: say when to come back rather than queue without bound.
+  child_slot slot(c.state);
+  if (!slot.held()) {
+    string_response res = text_response(http::status::service_unavailable, "too many git processes running; retry shortly");
+    res.set(http::field::retry_after, "1");
+    co_return co_await send_response(c, parser, std::move(res));
+  }
   git_command cmd = make_command(c.state, svc, r.repo, !is_post, git_protocol);
   if (!is_post) {
     // v2 upload-pack starts with its capability list; everything else

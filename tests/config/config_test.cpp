@@ -417,3 +417,42 @@ committer = "agentgit server <server@example.com>"
   CHECK_FALSE(parse_person("A <a@b> trailing").has_value());
   CHECK_FALSE(parse_person("A\nB <a@b>").has_value());
 }
+
+TEST_CASE("[limits] sets every limit; bad values name the key") {
+  temp_dir dir;
+  const std::string file = write_config(dir, R"(
+[limits]
+max_header_bytes = "8KiB"
+max_upload_pack_request = "1MiB"
+max_receive_pack_request = "2GiB"
+max_api_body = 4096
+max_file_body = "16MiB"
+header_timeout = "5s"
+idle_timeout = "2m"
+io_timeout = "1h"
+upload_pack_timeout = 90
+max_git_children = 4
+shutdown_grace = "3s"
+)");
+  const server_config cfg = load(with_file(file), no_env);
+  CHECK(cfg.limit.max_header_bytes == 8192);
+  CHECK(cfg.limit.max_upload_pack_request == (1u << 20));
+  CHECK(cfg.limit.max_receive_pack_request == (2ull << 30));
+  CHECK(cfg.limit.max_api_body == 4096);
+  CHECK(cfg.limit.max_file_body == (16u << 20));
+  CHECK(cfg.limit.header_timeout == 5s);
+  CHECK(cfg.limit.idle_timeout == 120s);
+  CHECK(cfg.limit.io_timeout == 3600s);
+  CHECK(cfg.limit.upload_pack_timeout == 90s);
+  CHECK(cfg.limit.max_git_children == 4);
+  CHECK(cfg.limit.shutdown_grace == 3s);
+  CHECK(contains(load_error("[limits]\nmax_git_children = 0\n"), "limits.max_git_children"));
+  CHECK(contains(load_error("[limits]\nmax_api_body = \"10 MB\"\n"), "limits.max_api_body"));
+  CHECK(contains(load_error("[limits]\nheader_timeout = \"soon\"\n"), "limits.header_timeout"));
+  CHECK(contains(load_error("[limits]\nmax_header_bytes = \"2MiB\"\n"), "limits.max_header_bytes"));
+  CHECK(contains(load_error("[limits]\nspeed = 1\n"), "limits.speed"));
+  CHECK(parse_size("512KiB") == 512u * 1024);
+  CHECK_FALSE(parse_size("0").has_value());
+  CHECK_FALSE(parse_size("-1").has_value());
+  CHECK_FALSE(parse_size("99999999999GiB").has_value());
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Every limit is configurable and holds: header size (431), request body
+# caps per service (413), gzip bombs bounded after inflation, slow headers
+# cut off while real clones keep working, a cap on git children (503 +
+# Retry-After).
+source "$(dirname "$0")/lib.sh"
+cat >"$WORK/limits.toml" <<'TOML'
+[limits]
+max_header_bytes = "4KiB"
+max_upload_pack_request = "64KiB"
+max_receive_pack_request = "2MiB"
+header_timeout = "2s"
+idle_timeout = "3s"
+max_git_children = 2
+upload_pack_timeout = "30s"
+TOML
+start_server --config "$WORK/limits.toml"
+UP_REQ=application/x-git-upload-pack-request
+create_repo lim
+git clone -q "$BASE/repos/lim.git" "$WORK/a"
+commit_file "$WORK/a" a.txt "small"
+git -C "$WORK/a" push -q origin main
+tip=$(git -C "$WORK/a" rev-parse HEAD)
+
+# Header size.
+assert_eq 431 "$(http_status GET /healthz -H "X-Big: $(head -c 5000 /dev/zero | tr '\0' a)")" "a 5 KB header"
+assert_eq 200 "$(http_status GET /healthz -H "X-Small: $(head -c 1000 /dev/zero | tr '\0' a)")" "a 1 KB header"
+pass "max_header_bytes: 431 over it"
+
+# Upload-pack negotiation cap, plain and gzip (a bomb: 50 MB of wants-like
+# zeros compress to ~50 KB; it must be refused without inflating it all).
+body="$WORK/big-negotiation"
+{ for i in $(seq 1 2000); do printf '0032want %s\n' "$tip"; done; printf '00000009done\n'; } >"$body"
+assert_eq 413 "$(http_status POST /repos/lim.git/git-upload-pack -H "Content-Type: $UP_REQ" --data-binary "@$body")" \
+  "a 100 KB negotiation"
+# Flush packets ("0000") forever: valid framing, so only the cap can stop it.
+head -c 50000000 /dev/zero | tr '\0' '0' | gzip -c >"$WORK/bomb.gz"
+rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+assert_eq 413 "$(http_status POST /repos/lim.git/git-upload-pack -H "Content-Type: $UP_REQ" -H 'Content-Encoding: gzip' \
+  --data-binary "@$WORK/bomb.gz")" "a gzip bomb"
+rss_after=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+[ $((rss_after - rss_before)) -lt 20000 ] || fail "the gzip bomb grew the server by $((rss_after - rss_before)) kB"
+git clone -q "$BASE/repos/lim.git" "$WORK/b" || fail "a normal clone under the negotiation cap"
+pass "max_upload_pack_request: 413 over it, gzip bombs bounded after inflation"
+
+# Receive-pack cap: a 3 MB incompressible push is refused, nothing changes.
+head -c 3000000 /dev/urandom >"$WORK/a/big.bin"
+git -C "$WORK/a" add big.bin && git -C "$WORK/a" commit -q -m big
+if git -C "$WORK/a" push -q origin main 2>"$WORK/push.err"; then fail "a push over max_receive_pack_request was accepted"; fi
+grep -q "413" "$WORK/push.err" || fail "git was not told why: $(cat "$WORK/push.err")"
+assert_eq "$tip" "$(git ls-remote "$BASE/repos/lim.git" refs/heads/main | cut -f1)" "main after the refused push"
+git -C "$WORK/a" reset -q --hard HEAD~1
+pass "max_receive_pack_request: 413, nothing changed"
+
+# Slowloris: a header dribbled a byte a second is cut off after
+# header_timeout while a real clone at the same time works.
+/usr/bin/python3 - "$PORT" >"$WORK/slowloris.out" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+start = time.time()
+try:
+    for ch in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 100:
+        s.send(bytes([ch]))
+        time.sleep(0.5)
+        if time.time() - start > 20:
+            break
+    data = s.recv(100)
+except OSError:
+    data = b""
+print("closed after %.1f s, got %r" % (time.time() - start, data[:40]))
+PY
+slow=$!
+git clone -q "$BASE/repos/lim.git" "$WORK/c" || fail "a clone while a slowloris client is connected"
+wait "$slow"
+secs=$(sed -n 's/closed after \([0-9.]*\) s.*/\1/p' "$WORK/slowloris.out")
+awk -v s="$secs" 'BEGIN { exit !(s < 8) }' || fail "the slow header was not cut off in time: $(cat "$WORK/slowloris.out")"
+pass "header_timeout: a dribbled header is cut off ($secs s); clones keep working"
+
+# An idle keep-alive connection is closed after idle_timeout.
+/usr/bin/python3 - "$PORT" >"$WORK/idle.out" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+start = time.time()
+s.settimeout(15)
+try:
+    data = s.recv(100)
+except OSError:
+    data = b"timeout"
+print("%.1f %r" % (time.time() - start, data))
+PY
+secs=$(cut -d' ' -f1 "$WORK/idle.out")
+awk -v s="$secs" 'BEGIN { exit !(s >= 2.5 && s < 8) }' || fail "idle connection: $(cat "$WORK/idle.out")"
+pass "idle_timeout: an idle connection is closed"
+
+# Git children: with two held by slow readers, a third request gets 503
+# with Retry-After, and works again once they are gone.
+head -c 8000000 /dev/urandom >"$WORK/a/payload.bin"
+git -C "$WORK/a" add payload.bin && git -C "$WORK/a" commit -q -m payload
+cat >"$WORK/limits2.toml" <<'TOML'
+[limits]
+max_git_children = 2
+TOML
+stop_server
+start_server --config "$WORK/limits2.toml"
+git -C "$WORK/a" remote set-url origin "$BASE/repos/lim.git"
+git -C "$WORK/a" push -q origin main
+tip=$(git -C "$WORK/a" rev-parse HEAD)
+printf '0032want %s\n00000009done\n' "$tip" >"$WORK/want"
+readers=()
+for i in 1 2; do
+  timeout 8 curl -s -o /dev/null --limit-rate 20k -X POST -H "Content-Type: $UP_REQ" --data-binary "@$WORK/want" \
+    "$BASE/repos/lim.git/git-upload-pack" &
+  readers+=($!)
+done
+for _ in $(seq 1 50); do
+  [ "$(curl -s "$BASE/healthz" | json_get git_children)" = 2 ] && break
+  sleep 0.1
+done
+kids=$(children_in_data)
+grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack runs without --timeout: $kids"
+curl -s -D "$WORK/h503" -o /dev/null "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
+head -1 "$WORK/h503" | grep -q " 503" || fail "a third git request: $(head -1 "$WORK/h503")"
+grep -qi "^retry-after: 1" "$WORK/h503" || fail "503 without Retry-After"
+for p in "${readers[@]}"; do wait "$p" || true; done
+wait_no_children 10
+assert_eq 200 "$(http_status GET '/repos/lim.git/info/refs?service=git-upload-pack')" "after the slow readers left"
+pass "max_git_children: 503 with Retry-After when saturated"
