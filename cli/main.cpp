@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "sessions/audit_log.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -59,6 +60,26 @@ int serve(const std::vector<std::string>& args) {
   }
 }
 
+// `agentgit hook post-receive`: run by git after an accepted push, with
+// "OLD NEW REF" lines on stdin; appends them to the audit log.
+int post_receive_hook() {
+  const char* log = std::getenv("AGENTGIT_AUDIT_LOG");
+  const char* repo = std::getenv("AGENTGIT_REPO");
+  const char* user = std::getenv("AGENTGIT_USER");
+  if (!log || !repo) {
+    std::cerr << "agentgit hook: not run by agentgit's git children\n";
+    return 2;
+  }
+  std::string old_id, new_id, ref;
+  int failures = 0;
+  while (std::cin >> old_id >> new_id >> ref) {
+    if (!agentgit::sessions::append_audit(log, {"push", user ? user : "anonymous", repo, ref, old_id, new_id, ""}))
+      ++failures;
+  }
+  if (failures) std::cerr << "agentgit: could not write " << failures << " audit log line(s)\n";
+  return 0;  // the push itself has happened; post-receive cannot undo it
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +88,7 @@ int main(int argc, char** argv) {
   const std::string cmd = args.front();
   args.erase(args.begin());
   if (cmd == "serve") return serve(args);
+  if (cmd == "hook" && args.size() == 1 && args[0] == "post-receive") return post_receive_hook();
   if (cmd == "--version" || cmd == "version") {
     std::cout << "agentgit 0.1.0\n";
     return 0;

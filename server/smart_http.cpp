@@ -244,6 +244,11 @@ git_command make_command(const server_state& st, const service& svc, const std::
                          bool advertise, std::string_view git_protocol) {
   git_command cmd;
   cmd.git = st.git;
+  if (svc.command == "receive-pack" && !st.hooks_dir.empty()) {
+    // Server-owned path: only our audit hook runs, never a repo's own hooks.
+    cmd.args.emplace_back("-c");
+    cmd.args.push_back("core.hooksPath=" + st.hooks_dir.string());
+  }
   cmd.args.emplace_back(svc.command);
   if (svc.command == "upload-pack") {
     cmd.args.emplace_back("--strict");
@@ -255,6 +260,9 @@ git_command make_command(const server_state& st, const service& svc, const std::
   // An absolute path: it can never be read as an option.
   cmd.args.push_back(std::filesystem::absolute(st.repos.path_of(repo)).string());
   cmd.env = st.child_env;
+  cmd.env.push_back("AGENTGIT_AUDIT_LOG=" + std::filesystem::absolute(st.cfg.data_dir / "audit.log").string());
+  cmd.env.push_back("AGENTGIT_REPO=" + repo);  // a validated name
+  cmd.env.push_back("AGENTGIT_USER=anonymous");
   if (!git_protocol.empty()) cmd.env.push_back("GIT_PROTOCOL=" + std::string(git_protocol));
   return cmd;
 }

@@ -1,7 +1,36 @@
 // Shared server state: see state.hpp.
 #include "server/state.hpp"
 
+#include <fstream>
+
+#include "server/log.hpp"
+
 namespace agentgit::server {
+
+// git runs DATA/hooks/post-receive after every accepted push (receive-pack
+// gets core.hooksPath on its command line); the hook is this very binary,
+// which appends the ref updates to the audit log.
+void server_state::install_audit_hook() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec || self.string().find('\'') != std::string::npos) {
+    log_line("audit: cannot find this executable; pushes will not be audited");
+    return;
+  }
+  const auto dir = std::filesystem::absolute(cfg.data_dir / "hooks");
+  std::filesystem::create_directories(dir);
+  const auto hook = dir / "post-receive";
+  const auto tmp = dir / "post-receive.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "#!/bin/sh\n# Written by agentgit at start-up: appends pushes to the audit log.\nexec '" << self.string()
+        << "' hook post-receive\n";
+  }
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                        std::filesystem::perms::group_exec);
+  std::filesystem::rename(tmp, hook);
+  hooks_dir = dir;
+}
 
 server_state::server_state(config::server_config c, std::string git_path)
     : cfg(std::move(c)),
@@ -16,6 +45,7 @@ server_state::server_state(config::server_config c, std::string git_path)
     events.publish(id, event, json);
   });
   std::filesystem::create_directories(temp_dir);
+  install_audit_hook();
   const std::string git_dir = std::filesystem::path(git).parent_path().string();
   // A clean, fixed environment: nothing of the server's own environment,
   // no user or system git config, no prompts.

@@ -26,11 +26,15 @@ struct server_state {
   std::string git;                       // absolute path
   std::vector<std::string> child_env;    // the environment every git child gets
   std::filesystem::path temp_dir;        // DATA/tmp: spools
+  std::filesystem::path hooks_dir;       // DATA/hooks: our post-receive (audit log); empty if unusable
   net::thread_pool blocking{4};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<int> running_children{0};
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
+
+ private:
+  void install_audit_hook();
 };
 
 // Runs `f()` on the blocking pool and resumes the caller on its own

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "gitproto/repo_name.hpp"
+#include "sessions/audit_log.hpp"
 #include "sessions/snapshot.hpp"
 #include "sessions/worktree_io.hpp"
 
@@ -188,7 +189,8 @@ struct session_store::session {
 };
 
 session_store::session_store(repo_store& repos, fs::path data_dir, identity who, record_mode default_mode)
-    : repos_(repos), meta_dir_(data_dir / "sessions"), work_dir_(data_dir / "work"), who_(std::move(who)),
+    : repos_(repos), meta_dir_(data_dir / "sessions"), work_dir_(data_dir / "work"),
+      audit_path_(data_dir / "audit.log"), who_(std::move(who)),
       default_mode_(default_mode) {
   fs::create_directories(meta_dir_);
   fs::create_directories(work_dir_);
@@ -629,6 +631,9 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
   const std::string before = s->info.head;
   turn_result out = take_turn(*this, repos_, who_, id, s->info, repo, *s->snap, message_for(req, id));
+  if (out.commit != before)
+    append_audit(audit_path_, {"checkpoint", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before,
+                               out.commit, req.call_id.value_or("")});
   s->info.last_activity = now_seconds();
   s->save();
   if (req.call_id) s->remember_call(*req.call_id, out.commit);
@@ -641,7 +646,6 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
                                                      {"incoming", json::parse(json_array(out.incoming))},
                                                      {"conflicts", json::parse(json_array(out.conflicts))}}));
   }
-  (void)before;
   return out;
 }
 
@@ -652,7 +656,10 @@ turn_result session_store::sync(const std::string& id) {
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
   ensure_worktree(s->info, repo);
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+  const std::string before = s->info.head;
   turn_result out = take_turn(*this, repos_, who_, id, s->info, repo, *s->snap, std::nullopt);
+  if (out.commit != before)
+    append_audit(audit_path_, {"sync", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before, out.commit, ""});
   s->info.last_activity = now_seconds();
   s->save();
   if (sink_ && out.result != "no-op")

@@ -134,6 +134,7 @@ class session_store {
   repo_store& repos_;
   std::filesystem::path meta_dir_;
   std::filesystem::path work_dir_;
+  std::filesystem::path audit_path_;
   identity who_;
   record_mode default_mode_;
   event_sink sink_;

@@ -1,0 +1,33 @@
+// Audit log: see audit_log.hpp.
+#include "sessions/audit_log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace agentgit::sessions {
+
+bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
+  char when[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  boost::json::object o{{"time", when}, {"via", e.via},   {"user", e.user}, {"repo", e.repo},
+                        {"ref", e.ref}, {"old", e.old_id}, {"new", e.new_id}};
+  if (!e.call_id.empty()) o["call_id"] = e.call_id;
+  const std::string line = boost::json::serialize(o) + "\n";
+  const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  // The log is evidence: it reaches the disk before the caller answers.
+  ::fdatasync(fd);
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace agentgit::sessions
