@@ -115,18 +115,23 @@ session_info from_json(const json::object& o) {
   return s;
 }
 
-std::string json_array(const std::vector<std::string>& v) {
+json::array json_array(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
-  return json::serialize(a);
+  return a;
 }
 
-// Paths that differ between two trees (either may be null: empty tree).
-std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to) {
+// The differences between two trees (either may be null: the empty tree).
+diff_ptr diff_trees(git_repository* repo, git_tree* from, git_tree* to) {
   git_diff* raw = nullptr;
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
   check(git_diff_tree_to_tree(&raw, repo, from, to, &opts), "diff trees");
-  diff_ptr diff(raw);
+  return diff_ptr(raw);
+}
+
+// Paths that differ between two trees.
+std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to) {
+  diff_ptr diff = diff_trees(repo, from, to);
   std::vector<std::string> out;
   const std::size_t n = git_diff_num_deltas(diff.get());
   for (std::size_t i = 0; i < n; ++i) {
@@ -294,10 +299,7 @@ bool move_branch(git_repository* repo, const std::string& branch, const git_oid&
 
 // Makes the work tree's files match `to` where `from` and `to` differ.
 std::vector<std::string> apply_tree(git_repository* repo, const fs::path& root, git_tree* from, git_tree* to) {
-  git_diff* raw = nullptr;
-  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  check(git_diff_tree_to_tree(&raw, repo, from, to, &opts), "diff trees");
-  diff_ptr diff(raw);
+  diff_ptr diff = diff_trees(repo, from, to);
   std::vector<std::string> touched;
   const std::size_t n = git_diff_num_deltas(diff.get());
   // Deletions first, so a file can become a directory of the same name.
@@ -640,11 +642,11 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   if (sink_ && out.result != "no-op") {
     sink_(id, "commit",
           json::serialize(json::object{{"commit", out.commit}, {"tool", req.tool}, {"summary", req.summary},
-                                       {"changed", json::parse(json_array(out.changed))}}));
+                                       {"changed", json_array(out.changed)}}));
     if (!out.incoming.empty())
       sink_(id, "sync", json::serialize(json::object{{"commit", out.commit},
-                                                     {"incoming", json::parse(json_array(out.incoming))},
-                                                     {"conflicts", json::parse(json_array(out.conflicts))}}));
+                                                     {"incoming", json_array(out.incoming)},
+                                                     {"conflicts", json_array(out.conflicts)}}));
   }
   return out;
 }
@@ -664,8 +666,8 @@ turn_result session_store::sync(const std::string& id) {
   s->save();
   if (sink_ && out.result != "no-op")
     sink_(id, "sync", json::serialize(json::object{{"commit", out.commit},
-                                                   {"incoming", json::parse(json_array(out.incoming))},
-                                                   {"conflicts", json::parse(json_array(out.conflicts))}}));
+                                                   {"incoming", json_array(out.incoming)},
+                                                   {"conflicts", json_array(out.conflicts)}}));
   return out;
 }
 
@@ -763,10 +765,7 @@ std::string session_store::diff(const std::string& id, const std::string& from, 
   tree_ptr from_tree;
   if (!from.empty()) from_tree = resolve(from);
   else from_tree = resolve((to.empty() ? s->info.head : to) + "^");
-  git_diff* raw = nullptr;
-  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  check(git_diff_tree_to_tree(&raw, repo, from_tree.get(), to_tree.get(), &opts), "diff");
-  diff_ptr d(raw);
+  diff_ptr d = diff_trees(repo, from_tree.get(), to_tree.get());
   git_buf buf = GIT_BUF_INIT;
   check(git_diff_to_buf(&buf, d.get(), GIT_DIFF_FORMAT_PATCH), "format diff");
   std::string patch(buf.ptr, buf.size);
