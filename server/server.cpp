@@ -165,7 +165,7 @@ int serve(const config::server_config& cfg_in) {
 
   const bool v6 = cfg.listen_host.find(':') != std::string::npos;
   std::printf("agentgit listening on http://%s%s%s:%u (data %s)\n", v6 ? "[" : "", cfg.listen_host.c_str(),
-              v6 ? "]" : "", st.cfg.listen_port, std::filesystem::absolute(cfg.data_dir).c_str());
+              v6 ? "]" : "", st.cfg.listen_port, std::filesystem::absolute(cfg.data_dir).lexically_normal().c_str());
   std::fflush(stdout);
 
   pool.run();
