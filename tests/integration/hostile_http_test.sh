@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Hostile HTTP framing and paths: Content-Length lies, Content-Length with
+# chunked, negative and huge lengths, truncated gzip, 100,000 ref-prefix
+# lines, config and hooks paths, a repo directory symlinked out of the data
+# root. None crashes the server or reaches outside the data root; each gets
+# a clear status.
+source "$(dirname "$0")/lib.sh"
+start_server
+create_repo target
+git clone -q "$BASE/repos/target.git" "$WORK/a"
+commit_file "$WORK/a" a.txt "one"
+git -C "$WORK/a" push -q origin main
+UP="Content-Type: application/x-git-upload-pack-request"
+
+# raw REQUEST-BYTES (a python bytes literal) -> the status code, or "closed".
+raw() {
+  /usr/bin/python3 - "$PORT" "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+s.sendall(eval(sys.argv[2]))
+try:
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except OSError:
+    pass
+print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/1.1 ") else "closed")
+PY
+}
+H='b"POST /repos/target.git/git-upload-pack HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-git-upload-pack-request\r\n'
+for case in \
+  "$H"'Content-Length: 100\r\n\r\n0000"' \
+  "$H"'Content-Length: -5\r\n\r\n0000"' \
+  "$H"'Content-Length: 99999999999999999999999\r\n\r\n0000"' \
+  "$H"'Content-Length: 4\r\nContent-Length: 8\r\n\r\n0000"' \
+  "$H"'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n0000\r\n0\r\n\r\n"' \
+  "$H"'Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n0000"'; do
+  code=$(raw "$case")
+  case "$code" in 4*|closed) ;; *) fail "hostile framing got $code: $case" ;; esac
+  assert_alive
+done
+pass "Content-Length lies, duplicate and negative lengths, CL with chunked: 4xx or closed, server fine"
+
+printf '0032want %s\n00000009done\n' "$(git -C "$WORK/a" rev-parse HEAD)" | gzip -c | head -c 20 >"$WORK/trunc.gz"
+assert_eq 400 "$(http_status POST /repos/target.git/git-upload-pack -H "$UP" -H 'Content-Encoding: gzip' \
+  --data-binary "@$WORK/trunc.gz")" "truncated gzip"
+pass "truncated gzip: 400"
+
+# 100,000 ref-prefix lines in a v2 ls-refs: git answers, the server stays up.
+/usr/bin/python3 - >"$WORK/lsrefs" <<'PY'
+import sys
+def pkt(s): return b"%04x" % (len(s) + 4) + s
+out = pkt(b"command=ls-refs\n") + b"0001"
+for i in range(100000):
+    out += pkt(b"ref-prefix refs/heads/x%d\n" % i)
+out += b"0000"
+sys.stdout.buffer.write(out)
+PY
+code=$(curl -s -o "$WORK/lsrefs.out" -w '%{http_code}' -H "$UP" -H 'Git-Protocol: version=2' \
+  --data-binary "@$WORK/lsrefs" "$BASE/repos/target.git/git-upload-pack")
+assert_eq 200 "$code" "100,000 ref-prefix lines"
+assert_alive
+pass "100,000 ref-prefix lines"
+
+# Repository internals are never served.
+for p in config HEAD hooks/post-receive objects/info/packs description info/refs "../../audit.log"; do
+  code=$(http_status GET "/repos/target.git/$p" --path-as-is)
+  case "$code" in 403|404|400) ;; *) fail "GET /repos/target.git/$p: $code" ;; esac
+done
+pass "config, hooks and object paths are not served"
+
+# A refname git refuses never lands.
+if git -C "$WORK/a" push origin HEAD:refs/heads/../x 2>/dev/null; then fail "refs/heads/../x was accepted"; fi
+[ -z "$(git ls-remote "$BASE/repos/target.git" | grep -v 'refs/heads/main\|HEAD')" ] || fail "unexpected refs"
+pass "refs/heads/../x refused"
+
+# A repo directory that is a symlink out of the data root is not served.
+mkdir -p "$WORK/outside"
+git init -q --bare "$WORK/outside/secret.git"
+ln -s "$WORK/outside/secret.git" "$DATA/repos/secret.git"
+assert_eq 404 "$(http_status GET '/repos/secret.git/info/refs?service=git-upload-pack')" "symlinked repo"
+assert_eq 404 "$(http_status GET /api/v1/repos/secret)" "symlinked repo in the API"
+listing=$(curl -s "$BASE/api/v1/repos")
+[[ "$listing" != *secret* ]] || fail "symlinked repo listed: $listing"
+pass "a repo symlinked out of the data root is not served"
