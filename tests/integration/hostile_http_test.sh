@@ -82,6 +82,25 @@ if git -C "$WORK/a" push origin HEAD:refs/heads/../x 2>/dev/null; then fail "ref
 [ -z "$(git ls-remote "$BASE/repos/target.git" | grep -v 'refs/heads/main\|HEAD')" ] || fail "unexpected refs"
 pass "refs/heads/../x refused"
 
+# Trees with a .git entry or a .gitmodules that points a submodule path
+# outside are refused by receive.fsckObjects; nothing lands.
+evil_push() {  # NAME-IN-TREE CONTENT
+  local blob tree commit
+  blob=$(printf '%s' "$2" | git -C "$WORK/a" hash-object -w --stdin)
+  tree=$(printf '100644 %s\0' "$1" | cat - <(printf '%s' "$blob" | /usr/bin/python3 -c 'import sys, binascii; sys.stdout.buffer.write(binascii.unhexlify(sys.stdin.read().strip()))') | \
+    git -C "$WORK/a" hash-object -w -t tree --literally --stdin)
+  commit=$(git -C "$WORK/a" commit-tree "$tree" -p HEAD -m evil)
+  ! git -C "$WORK/a" push -q origin "$commit:refs/heads/evil" 2>"$WORK/evil.err" || return 1
+  grep -qE "fsck|hasDotgit|gitmodules" "$WORK/evil.err" || fail "refused, but not by fsck: $(cat "$WORK/evil.err")"
+}
+evil_push .git "[core]
+	worktree = /tmp" || fail "a tree with a .git entry was accepted"
+evil_push .gitmodules '[submodule "x"]
+	path = x
+	url = --upload-pack=touch /tmp/pwned' || fail "a .gitmodules with an option-like url was accepted"
+[ -z "$(git ls-remote "$BASE/repos/target.git" refs/heads/evil)" ] || fail "an evil branch landed"
+pass ".git entries and .gitmodules tricks are refused (receive.fsckObjects)"
+
 # A repo directory that is a symlink out of the data root is not served.
 mkdir -p "$WORK/outside"
 git init -q --bare "$WORK/outside/secret.git"
