@@ -14,22 +14,6 @@ start_failure() {
   [ "$RC" != 0 ] || fail "serve $* exited 0: $ERR"
 }
 
-# start_from_file CONFIG: like start_server, but the listen address comes
-# from the file (start_server would add --listen 127.0.0.1:0).
-start_from_file() {
-  "$AGENTGIT_BIN" serve --data "$DATA" --config "$1" >"$WORK/server.out" 2>>"$WORK/server.log" &
-  SERVER_PID=$!
-  local i
-  for i in $(seq 1 200); do
-    if grep -q 'listening on' "$WORK/server.out" 2>/dev/null; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited at start-up: $(cat "$WORK/server.log")"
-    sleep 0.05
-  done
-  PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/server.out")
-  [ -n "$PORT" ] || fail "server did not report its port"
-  BASE="http://127.0.0.1:$PORT"
-}
-
 # ---- bad --listen ----------------------------------------------------------
 for bad in nope 127.0.0.1:99999 127.0.0.1: :8080 127.0.0.1:-1 localhost:80 '[::1]' 300.1.1.1:80 127.0.0.1:80x; do
   start_failure --listen "$bad"
@@ -99,7 +83,7 @@ git -C "$WORK/w" push -q origin main || fail "push to the local server"
 stop_server
 
 printf 'listen = "0.0.0.0:0"\n[auth]\nanonymous = "read"\n' >"$CONF"
-start_from_file "$CONF"
+launch_server --config "$CONF"  # the listen address comes from the file
 grep -q 'listening on http://0.0.0.0:' "$WORK/server.out" || fail "not listening on 0.0.0.0: $(cat "$WORK/server.out")"
 git clone -q "$BASE/repos/demo.git" "$WORK/anon" || fail "anonymous clone with anonymous = read"
 assert_eq v1 "$(cat "$WORK/anon/README.md")" "anonymous clone content"

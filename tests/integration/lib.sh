@@ -45,9 +45,16 @@ assert_eq() {  # expected actual message
 # start_server [agentgit serve args...]: starts on 127.0.0.1:0 unless
 # --listen is given; sets PORT, BASE and SERVER_PID.
 start_server() {
-  local args=(serve --data "$DATA")
-  if [[ " $* " != *" --listen "* ]]; then args+=(--listen 127.0.0.1:0); fi
-  "$AGENTGIT_BIN" "${args[@]}" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
+  local listen=(--listen 127.0.0.1:0)
+  if [[ " $* " == *" --listen "* ]]; then listen=(); fi
+  launch_server "${listen[@]}" "$@"
+}
+
+# launch_server [agentgit serve args...]: starts the server with exactly
+# these arguments (and --data), waits until it listens, sets PORT, BASE and
+# SERVER_PID.
+launch_server() {
+  "$AGENTGIT_BIN" serve --data "$DATA" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   local i
   for i in $(seq 1 200); do

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "shell.hpp"
 #include "temp_dir.hpp"
 
 #include <cstdio>
@@ -24,18 +25,7 @@ using agentgit::test::temp_dir;
 // Runs `git ARGS` against the bare repo at `repo` with no user or system
 // config; returns its trimmed stdout, or "<exit N>" when it fails.
 std::string git(const fs::path& repo, const std::string& args) {
-  const std::string cmd = "GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git --git-dir='" + repo.string() +
-                          "' " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0) return "<exit " + std::to_string(WEXITSTATUS(rc)) + ">";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  return agentgit::test::run_shell("git --git-dir='" + repo.string() + "' " + args);
 }
 
 // Makes a commit on refs/heads/BRANCH the way a push would leave it.

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "shell.hpp"
 #include "temp_dir.hpp"
 #include <fcntl.h>
 #include <git2.h>
@@ -37,19 +38,7 @@ std::string quote(const std::string& s) {
 
 // Runs a shell command with a config-free git; trimmed stdout, or
 // "<exit N>" when it fails.
-std::string sh(const std::string& cmd) {
-  const std::string full = "export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1; " + cmd + " 2>/dev/null";
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0) return "<exit " + std::to_string(WEXITSTATUS(rc)) + ">";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
+std::string sh(const std::string& cmd) { return agentgit::test::run_shell(cmd); }
 
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
