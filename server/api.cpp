@@ -29,12 +29,6 @@ json::object repo_json(const server_state& st, const api_request& req, const ses
                       {"tags", info.tags}};
 }
 
-string_response method_not_allowed(std::string_view allow) {
-  string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
-  res.set(http::field::allow, allow);
-  return res;
-}
-
 // Checks the caller may do what `method` implies; nullopt when allowed.
 std::optional<string_response> check_access(const server_state& st, http::verb method) {
   const bool writes = method != http::verb::get && method != http::verb::head;
@@ -77,7 +71,7 @@ string_response repos_collection(server_state& st, const api_request& req) {
     case http::verb::post:
       return create_repo(st, req);
     default:
-      return method_not_allowed("GET, POST");
+      return api_method_not_allowed("GET, POST");
   }
 }
 
@@ -99,7 +93,7 @@ string_response repo_item(server_state& st, const api_request& req, const std::s
       return res;
     }
     default:
-      return method_not_allowed("GET, DELETE");
+      return api_method_not_allowed("GET, DELETE");
   }
 }
 

@@ -61,8 +61,7 @@ bool session_exists(server_state& st, const std::string& id) {
 // commit, push and sync events, with a keep-alive comment every 15 s.
 net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id) {
   if (parser.get().method() != http::verb::get) {
-    string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
-    res.set(http::field::allow, "GET");
+    string_response res = api_method_not_allowed("GET");
     co_return co_await send_response(c, parser, std::move(res));
   }
   if (config::anonymous_access(c.state.cfg) < gitproto::access_level::read) {

@@ -30,6 +30,12 @@ string_response api_error(http::status status, std::string_view code, std::strin
   return json_response(status, boost::json::object{{"error", message}, {"code", code}});
 }
 
+string_response api_method_not_allowed(std::string_view allow) {
+  string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
+  res.set(http::field::allow, allow);
+  return res;
+}
+
 void set_no_cache(http::fields& fields) {
   fields.set(http::field::expires, "Fri, 01 Jan 1980 00:00:00 GMT");
   fields.set(http::field::pragma, "no-cache");

@@ -138,18 +138,9 @@ string_response files(server_state& st, const api_request& req, const std::strin
       res.prepare_payload();
       return res;
     }
-    default: {
-      string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
-      res.set(http::field::allow, "GET, PUT, DELETE");
-      return res;
-    }
+    default:
+      return api_method_not_allowed("GET, PUT, DELETE");
   }
-}
-
-string_response method_not_allowed(std::string_view allow) {
-  string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
-  res.set(http::field::allow, allow);
-  return res;
 }
 
 string_response route(server_state& st, const api_request& req) {
@@ -157,7 +148,7 @@ string_response route(server_state& st, const api_request& req) {
   const auto m = req.method;
   if (seg.size() == 1) {
     if (m == http::verb::post) return start_session(st, req);
-    if (m != http::verb::get) return method_not_allowed("GET, POST");
+    if (m != http::verb::get) return api_method_not_allowed("GET, POST");
     json::array all;
     for (const auto& s : st.sessions.list()) all.push_back(session_json(st, req, s));
     return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
@@ -165,7 +156,7 @@ string_response route(server_state& st, const api_request& req) {
   const std::string& id = seg[1];
   if (seg.size() == 2) {
     if (m == http::verb::get) return json_response(http::status::ok, session_json(st, req, st.sessions.get(id)));
-    if (m != http::verb::delete_) return method_not_allowed("GET, DELETE");
+    if (m != http::verb::delete_) return api_method_not_allowed("GET, DELETE");
     const bool purge = query_param(req, "purge").value_or("false") == "true";
     st.sessions.end(id, purge);
     return json_response(http::status::ok, json::object{{"id", id}, {"state", "ended"}, {"purged", purge}});
@@ -174,15 +165,15 @@ string_response route(server_state& st, const api_request& req) {
   if (action == "files") return files(st, req, id);
   if (seg.size() != 3) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
   if (action == "checkpoint") {
-    if (m != http::verb::post) return method_not_allowed("POST");
+    if (m != http::verb::post) return api_method_not_allowed("POST");
     return checkpoint(st, req, id);
   }
   if (action == "sync") {
-    if (m != http::verb::post) return method_not_allowed("POST");
+    if (m != http::verb::post) return api_method_not_allowed("POST");
     return json_response(http::status::ok, turn_json(st.sessions.sync(id)));
   }
   if (action == "log") {
-    if (m != http::verb::get) return method_not_allowed("GET");
+    if (m != http::verb::get) return api_method_not_allowed("GET");
     std::size_t limit = 100;
     if (auto l = query_param(req, "limit")) {
       try {
@@ -202,7 +193,7 @@ string_response route(server_state& st, const api_request& req) {
     return json_response(http::status::ok, json::object{{"commits", std::move(commits)}});
   }
   if (action == "diff") {
-    if (m != http::verb::get) return method_not_allowed("GET");
+    if (m != http::verb::get) return api_method_not_allowed("GET");
     const std::string from = query_param(req, "from").value_or("");
     const std::string to = query_param(req, "to").value_or("");
     return json_response(http::status::ok, json::object{{"patch", st.sessions.diff(id, from, to)}});

@@ -523,11 +523,9 @@ void require_live(const session_info& info) {
 
 // The heart of a turn: snapshot, record, take in pushes. Caller holds the
 // session's mutex.
-static turn_result take_turn(session_store& store, repo_store& repos, const identity& who,
+static turn_result take_turn(const identity& who,
                              const std::string& session_id, session_info& info, git_repository* repo,
                              snapshotter& snap, const std::optional<std::string>& message) {
-  (void)store;
-  (void)repos;
   turn_result out;
   const snapshot_result shot = snap.snapshot();
   out.problems = shot.problems;
@@ -632,7 +630,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   ensure_worktree(s->info, repo);
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
   const std::string before = s->info.head;
-  turn_result out = take_turn(*this, repos_, who_, id, s->info, repo, *s->snap, message_for(req, id));
+  turn_result out = take_turn(who_, id, s->info, repo, *s->snap, message_for(req, id));
   if (out.commit != before)
     append_audit(audit_path_, {"checkpoint", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before,
                                out.commit, req.call_id.value_or("")});
@@ -659,7 +657,7 @@ turn_result session_store::sync(const std::string& id) {
   ensure_worktree(s->info, repo);
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
   const std::string before = s->info.head;
-  turn_result out = take_turn(*this, repos_, who_, id, s->info, repo, *s->snap, std::nullopt);
+  turn_result out = take_turn(who_, id, s->info, repo, *s->snap, std::nullopt);
   if (out.commit != before)
     append_audit(audit_path_, {"sync", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before, out.commit, ""});
   s->info.last_activity = now_seconds();
@@ -811,7 +809,7 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
       const auto shot = s->snap->snapshot();
       tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
       if (shot.tree != hex(*git_tree_id(head_tree.get()))) {
-        take_turn(*this, repos_, who_, s->info.id, s->info, repo, *s->snap,
+        take_turn(who_, s->info.id, s->info, repo, *s->snap,
                   std::string("[agentgit] Work in progress before the idle work tree was reclaimed\n\nAgent-Session: ") +
                       s->info.id + "\n");
       }
