@@ -12,7 +12,7 @@ for i in $(seq 1 20); do printf 'line %s\n' "$i" >>"$WORK/a/small.txt"; done
 head -c 20000 /dev/urandom >"$WORK/a/noise.bin"
 git -C "$WORK/a" add -A && git -C "$WORK/a" commit -q -m small
 git -C "$WORK/a" push -q origin main || fail "push with http.postBuffer=4096"
-grep -q "POST /repos/big.git/git-receive-pack 200 .* chunked" "$WORK/server.log" \
+wait_for_log "POST /repos/big.git/git-receive-pack 200 .* chunked" \
   || fail "the small-postBuffer push did not arrive chunked"
 pass "push with http.postBuffer=4096 (chunked request body)"
 

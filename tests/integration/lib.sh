@@ -115,6 +115,17 @@ wait_no_children() {
   fail "git processes left behind: $(children_in_data)"
 }
 
+# The server logs a request after its response is sent, so a client can finish
+# before the line is written: wait_for_log REGEX [SECONDS] waits for it (5 s).
+wait_for_log() {
+  local i
+  for i in $(seq 1 $(( ${2:-5} * 10 ))); do
+    grep -q -- "$1" "$WORK/server.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # A commit with one file in a fresh clone: commit_file DIR FILE CONTENT
 commit_file() {
   mkdir -p "$(dirname "$1/$2")"

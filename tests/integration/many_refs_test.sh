@@ -25,7 +25,7 @@ for v in 0 2; do
   assert_eq 301 "$(git -C "$WORK/mirror-v$v" for-each-ref refs/heads | wc -l)" "v$v mirrored branches"
   assert_eq "$(git -C "$WORK/a" rev-parse br150)" "$(git -C "$WORK/mirror-v$v" rev-parse br150)" "v$v br150"
 done
-grep -q "POST /repos/branchy.git/git-upload-pack 200 .*encoded" "$WORK/server.log" \
+wait_for_log "POST /repos/branchy.git/git-upload-pack 200 .*encoded" \
   || fail "no mirror clone request arrived gzip-encoded"
 pass "300 branches mirrored (gzip-encoded negotiation)"
 
