@@ -1,10 +1,14 @@
 // agentgit's command line: wires the subcommands to the libraries.
+#include <termios.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "auth/password.hpp"
 #include "config/config.hpp"
 #include "sessions/audit_log.hpp"
 #include "server/server.hpp"
@@ -13,9 +17,11 @@ namespace {
 
 constexpr const char* usage =
     "usage: agentgit serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
+    "       agentgit hash-password < password-file\n"
     "       agentgit --version\n"
     "\n"
-    "serve   run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data)\n";
+    "serve           run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data)\n"
+    "hash-password   read a password on stdin, print its hash for [[auth.users]] password_hash\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "agentgit: " << message << "\n" << usage;
@@ -80,6 +86,58 @@ int post_receive_hook() {
   return 0;  // the push itself has happened; post-receive cannot undo it
 }
 
+// One line from stdin without its line ending; at a terminal, without echo.
+std::optional<std::string> read_password(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO);
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!got && line.empty()) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// `agentgit hash-password`: the password on stdin (a file or a pipe: its
+// first line; a terminal: asked twice without echo), its hash on stdout.
+// Never an argument: arguments show up in `ps` and shell history.
+int hash_password(const std::vector<std::string>& args) {
+  if (!args.empty()) return usage_error("hash-password reads the password on stdin and takes no arguments");
+  const auto password = read_password("Password: ");
+  if (!password || password->empty()) {
+    std::cerr << "agentgit: no password on stdin\n";
+    return 2;
+  }
+  if (password->size() > 1024) {
+    std::cerr << "agentgit: password longer than 1024 bytes\n";
+    return 2;
+  }
+  if (::isatty(STDIN_FILENO)) {
+    const auto again = read_password("Again: ");
+    if (!again || *again != *password) {
+      std::cerr << "agentgit: the passwords differ\n";
+      return 2;
+    }
+  }
+  try {
+    std::cout << agentgit::auth::hash_password(*password) << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "agentgit: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +146,7 @@ int main(int argc, char** argv) {
   const std::string cmd = args.front();
   args.erase(args.begin());
   if (cmd == "serve") return serve(args);
+  if (cmd == "hash-password") return hash_password(args);
   if (cmd == "hook" && args.size() == 1 && args[0] == "post-receive") return post_receive_hook();
   if (cmd == "--version" || cmd == "version") {
     std::cout << "agentgit 0.1.0\n";

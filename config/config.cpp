@@ -3,8 +3,12 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <toml++/toml.h>
+
+#include "auth/access.hpp"
+#include "auth/password.hpp"
 
 namespace agentgit::config {
 namespace {
@@ -48,6 +52,13 @@ std::chrono::seconds duration_of(const toml::node& node, const std::string& orig
   bad(origin, key, "'" + text + "' is not a duration like \"30s\", \"15m\" or \"24h\"");
 }
 
+bool valid_user_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != '@') return false;
+  return true;
+}
+
 void read_users(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* arr = node.as_array();
   if (!arr) bad(origin, "auth.users", "must be an array of tables ([[auth.users]])");
@@ -61,16 +72,24 @@ void read_users(server_config& cfg, const toml::node& node, const std::string& o
       else if (k == "password_hash") u.password_hash = string_of(v, origin, key);
       else if (k == "access") {
         const auto* at = v.as_table();
-        if (!at) bad(origin, key, "must be a table of glob = \"read\"|\"write\"|\"admin\"");
+        if (!at) bad(origin, key, "must be a table of glob = \"read\"|\"write\"|\"admin\"|\"none\"");
         for (const auto& [glob, level] : *at) {
-          auto lv = parse_access(string_of(level, origin, key + "." + std::string(glob.str())));
-          if (!lv) bad(origin, key + "." + std::string(glob.str()), "must be \"read\", \"write\" or \"admin\"");
+          const std::string glob_key = key + "." + std::string(glob.str());
+          if (auto why = auth::glob_problem(glob.str())) bad(origin, glob_key, *why);
+          auto lv = parse_access(string_of(level, origin, glob_key));
+          if (!lv) bad(origin, glob_key, "must be \"read\", \"write\", \"admin\" or \"none\"");
           u.access[std::string(glob.str())] = *lv;
         }
       } else bad(origin, key, "unknown key");
     }
     if (u.name.empty()) bad(origin, "auth.users", "every user needs a name");
-    if (u.password_hash.empty()) bad(origin, "auth.users." + u.name, "password_hash is required");
+    if (!valid_user_name(u.name))
+      bad(origin, "auth.users.name", "'" + u.name + "' must be 1-64 of letters, digits, '.', '_', '-', '@'");
+    for (const auto& other : cfg.users)
+      if (other.name == u.name) bad(origin, "auth.users", "user " + u.name + " appears twice");
+    const std::string hash_key = "auth.users." + u.name + ".password_hash";
+    if (u.password_hash.empty()) bad(origin, hash_key, "is required (print one with: agentgit hash-password)");
+    if (auto why = auth::password_hash_problem(u.password_hash)) bad(origin, hash_key, *why);
     cfg.users.push_back(std::move(u));
   }
 }
@@ -256,12 +275,12 @@ bool is_loopback_host(const std::string& host) {
 
 access_level anonymous_access(const server_config& cfg) {
   if (cfg.anonymous) return *cfg.anonymous;
-  return cfg.users.empty() ? access_level::write : access_level::none;
+  // Local-first: no users and no explicit level means everything (the
+  // listener is loopback; validate() refuses anything else).
+  return cfg.users.empty() ? access_level::admin : access_level::none;
 }
 
 void validate(const server_config& cfg) {
-  if (!cfg.users.empty())
-    throw config_error("auth.users: user accounts are not supported by this version yet; remove [[auth.users]]");
   if (!is_loopback_host(cfg.listen_host) && cfg.users.empty() && !cfg.anonymous)
     throw config_error("listen: " + cfg.listen_host +
                        " is not a loopback address and no users are configured; set [auth] anonymous = "

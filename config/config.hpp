@@ -59,8 +59,9 @@ struct server_config {
   commit_mode mode = commit_mode::every_call;
   person author{"agent", "agent@agentgit.localhost"};
   person committer{"agentgit", "agentgit@localhost"};
-  // What a caller with no credentials may do; unset means "decide from
-  // the listen address" (loopback: write, elsewhere: refuse to start).
+  // What a caller with no credentials may do. Unset: with no users,
+  // everything on a loopback listener (elsewhere the server refuses to
+  // start); with users, nothing.
   std::optional<gitproto::access_level> anonymous;
   std::vector<user> users;
   limits limit;

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gitproto/repo_name.hpp"
+#include "server/access.hpp"
 #include "server/session_api.hpp"
 
 namespace agentgit::server {
@@ -29,18 +30,18 @@ json::object repo_json(const server_state& st, const api_request& req, const ses
                       {"tags", info.tags}};
 }
 
-// Checks the caller may do what `method` implies; nullopt when allowed.
-std::optional<string_response> check_access(const server_state& st, http::verb method) {
-  const bool writes = method != http::verb::get && method != http::verb::head;
-  if (writes && st.cfg.read_only)
-    return api_error(http::status::forbidden, "READ_ONLY", "this server is read-only");
-  const access_level needs = writes ? access_level::write : access_level::read;
-  if (config::anonymous_access(st.cfg) < needs) {
-    string_response res = api_error(http::status::unauthorized, "UNAUTHORIZED", "authentication required");
-    res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
-    return res;
-  }
-  return std::nullopt;
+bool writes(http::verb method) { return method != http::verb::get && method != http::verb::head; }
+
+std::optional<string_response> deny_repo(const server_state& st, const api_request& req, const std::string& repo,
+                                         access_level needs) {
+  return deny(st, req.who, repo, needs, answer_style::json);
+}
+
+string_response no_content() {
+  string_response res{http::status::no_content, 11};
+  res.set(http::field::server, "agentgit");
+  res.prepare_payload();
+  return res;
 }
 
 string_response create_repo(server_state& st, const api_request& req) {
@@ -56,6 +57,7 @@ string_response create_repo(server_state& st, const api_request& req) {
     return api_error(http::status::bad_request, "INVALID_NAME",
                      "a repository name is 1-100 of [A-Za-z0-9._-], starts with a letter or digit, has no "
                      "\"..\" and does not end in \".lock\"");
+  if (auto denied = deny_repo(st, req, *name, access_level::write)) return std::move(*denied);
   if (!st.repos.create(*name))
     return api_error(http::status::conflict, "REPO_EXISTS", "repository " + *name + " already exists");
   return json_response(http::status::created, json::object{{"name", *name}, {"clone_url", clone_url(st, req.host, *name)}});
@@ -65,7 +67,8 @@ string_response repos_collection(server_state& st, const api_request& req) {
   switch (req.method) {
     case http::verb::get: {
       json::array repos;
-      for (const auto& info : st.repos.list()) repos.push_back(repo_json(st, req, info));
+      for (const auto& info : st.repos.list())
+        if (st.auth.level(req.who, info.name) >= access_level::read) repos.push_back(repo_json(st, req, info));
       return json_response(http::status::ok, json::object{{"repos", std::move(repos)}});
     }
     case http::verb::post:
@@ -78,6 +81,8 @@ string_response repos_collection(server_state& st, const api_request& req) {
 string_response repo_item(server_state& st, const api_request& req, const std::string& written) {
   const auto name = gitproto::canonical_repo_name(written);
   if (!name) return api_error(http::status::not_found, "REPO_NOT_FOUND", "no such repository");
+  const access_level needs = req.method == http::verb::delete_ ? access_level::admin : access_level::read;
+  if (auto denied = deny_repo(st, req, *name, needs)) return std::move(*denied);
   switch (req.method) {
     case http::verb::get: {
       const auto info = st.repos.info(*name);
@@ -87,13 +92,64 @@ string_response repo_item(server_state& st, const api_request& req, const std::s
     case http::verb::delete_: {
       if (!st.repos.remove(*name))
         return api_error(http::status::not_found, "REPO_NOT_FOUND", "no such repository: " + *name);
-      string_response res{http::status::no_content, 11};
-      res.set(http::field::server, "agentgit");
-      res.prepare_payload();
-      return res;
+      return no_content();
     }
     default:
       return api_method_not_allowed("GET, DELETE");
+  }
+}
+
+json::object token_json(const auth::token_info& t) {
+  return json::object{{"id", t.id}, {"name", t.name}, {"access", auth::level_name(t.cap)}, {"created", t.created}};
+}
+
+// /api/v1/tokens[/ID]: a user's own API tokens. A token can only issue
+// tokens as limited as itself.
+string_response tokens_route(server_state& st, const api_request& req) {
+  if (!req.who.user) return unauthorized(answer_style::json, "tokens belong to users: authenticate to manage them");
+  const std::string& user = req.who.user->name;
+  if (req.segments.size() == 2) {
+    if (req.method != http::verb::delete_) return api_method_not_allowed("DELETE");
+    if (!st.tokens.revoke(user, req.segments[1]))
+      return api_error(http::status::not_found, "TOKEN_NOT_FOUND", "no such token: " + req.segments[1]);
+    return no_content();
+  }
+  if (req.method == http::verb::get) {
+    json::array all;
+    for (const auto& t : st.tokens.list(user)) all.push_back(token_json(t));
+    return json_response(http::status::ok, json::object{{"tokens", std::move(all)}});
+  }
+  if (req.method != http::verb::post) return api_method_not_allowed("GET, POST");
+  boost::system::error_code ec;
+  json::value body = req.body.empty() ? json::value(json::object{}) : json::parse(req.body, ec);
+  if (ec || !body.is_object())
+    return api_error(http::status::bad_request, "BAD_JSON", "the body must be a JSON object like {\"name\": \"laptop\"}");
+  std::string name;
+  if (const auto* v = body.as_object().if_contains("name")) {
+    if (!v->is_string() || v->as_string().size() > 100)
+      return api_error(http::status::bad_request, "INVALID_NAME", "\"name\" must be a string of at most 100 characters");
+    name = std::string(v->as_string());
+    for (unsigned char ch : name)
+      if (ch < 0x20 || ch == 0x7f)
+        return api_error(http::status::bad_request, "INVALID_NAME", "\"name\" must not contain control characters");
+  }
+  access_level cap = req.who.cap;
+  if (const auto* v = body.as_object().if_contains("access")) {
+    const auto lv = v->is_string() ? auth::parse_level(std::string_view(v->as_string())) : std::nullopt;
+    if (!lv || *lv == access_level::none)
+      return api_error(http::status::bad_request, "INVALID_ACCESS", "\"access\" must be \"read\", \"write\" or \"admin\"");
+    if (*lv > req.who.cap)
+      return api_error(http::status::forbidden, "FORBIDDEN", "a token cannot issue a token with more access than its own");
+    cap = *lv;
+  }
+  try {
+    const auto issued = st.tokens.issue(user, name, cap);
+    json::object o = token_json(issued.info);
+    o["token"] = issued.secret;
+    o["user"] = user;
+    return json_response(http::status::created, o);
+  } catch (const auth::token_error& e) {
+    return api_error(http::status::conflict, "TOKEN_LIMIT", e.what());
   }
 }
 
@@ -110,10 +166,14 @@ std::string clone_url(const server_state& st, const std::string& host, const std
 
 string_response handle_api(server_state& st, const api_request& req) {
   const auto& seg = req.segments;
-  const bool sessions_route = !seg.empty() && seg[0] == "sessions";
-  if (seg.empty() || (seg[0] != "repos" && !sessions_route) || (!sessions_route && seg.size() > 2))
+  if (seg.empty()) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
+  if (seg[0] == "tokens" && seg.size() <= 2) return tokens_route(st, req);
+  const bool sessions_route = seg[0] == "sessions";
+  if ((seg[0] != "repos" && !sessions_route) || (!sessions_route && seg.size() > 2))
     return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
-  if (auto denied = check_access(st, req.method)) return std::move(*denied);
+  if (auto denied = require_someone(st, req.who, answer_style::json)) return std::move(*denied);
+  if (writes(req.method) && st.cfg.read_only)
+    return api_error(http::status::forbidden, "READ_ONLY", "this server is read-only");
   try {
     if (sessions_route) return handle_session_api(st, req);
     if (seg.size() == 1) return repos_collection(st, req);

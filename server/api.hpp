@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "server/responses.hpp"
 #include "server/state.hpp"
 
@@ -17,6 +18,7 @@ struct api_request {
   std::string query;                  // raw query string
   std::string body;
   std::string host;                   // the Host header, for clone URLs
+  auth::principal who;                // authenticated by the connection
 };
 
 string_response handle_api(server_state& st, const api_request& req);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <deque>
 
+#include "server/access.hpp"
 #include "server/api.hpp"
 #include "server/connection.hpp"
 #include "server/log.hpp"
@@ -16,8 +17,9 @@
 namespace agentgit::server {
 namespace {
 
-net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r) {
+net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
   api_request req;
+  req.who = who;
   req.method = parser.get().method();
   req.segments = r.segments;
   req.query = r.query;
@@ -48,36 +50,37 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
   co_return co_await send_response(c, parser, std::move(res));
 }
 
-bool session_exists(server_state& st, const std::string& id) {
+// The repo of session `id`, or nullopt when there is no such session.
+std::optional<std::string> session_repo(server_state& st, const std::string& id) {
   try {
-    st.sessions.get(id);
-    return true;
+    return st.sessions.get(id).repo;
   } catch (const sessions::session_error&) {
-    return false;
+    return std::nullopt;
   }
 }
 
 // GET /api/v1/sessions/ID/events: a text/event-stream of the session's
 // commit, push and sync events, with a keep-alive comment every 15 s.
-net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id) {
+net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id,
+                                  const auth::principal& who) {
   if (parser.get().method() != http::verb::get) {
     string_response res = api_method_not_allowed("GET");
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  if (config::anonymous_access(c.state.cfg) < gitproto::access_level::read) {
-    string_response res = api_error(http::status::unauthorized, "UNAUTHORIZED", "authentication required");
-    res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
     co_return co_await send_response(c, parser, std::move(res));
   }
   auto& st = c.state;
   // Subscribe before checking, so nothing published meanwhile is missed.
   auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
-  auto check = [&st, &id] { return session_exists(st, id); };
-  const bool exists = co_await offload(st, check);
-  if (!exists) {
+  auto check = [&st, &id] { return session_repo(st, id); };
+  const std::optional<std::string> repo = co_await offload(st, check);
+  std::optional<string_response> refusal;
+  if (!repo) {
+    refusal = api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
+  } else {
+    refusal = deny(st, who, *repo, gitproto::access_level::read, answer_style::json);
+  }
+  if (refusal) {
     st.events.unsubscribe(sub);
-    string_response res = api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
-    co_return co_await send_response(c, parser, std::move(res));
+    co_return co_await send_response(c, parser, std::move(*refusal));
   }
   streamed_response res(c, parser.get().version(), "text/event-stream");
   try {
@@ -151,6 +154,17 @@ std::optional<std::string> foreign_origin(const server_state& st, const http::re
   return std::nullopt;
 }
 
+// Who the request is from: most answers come without hashing a password
+// (no credentials, a token, a recently verified password); the rest run on
+// the password threads.
+net::awaitable<auth::auth_result> authenticate(server_state& st, const std::string& header) {
+  std::optional<auth::auth_result> quick = st.auth.quick(header);
+  if (quick) co_return std::move(*quick);
+  auto slow = [&st, &header] { return st.auth.authenticate(header); };
+  auth::auth_result checked = co_await offload(st.auth_pool, slow);
+  co_return checked;
+}
+
 net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
   if (auto why = foreign_origin(c.state, parser.get())) {
     string_response res = text_response(http::status::forbidden, *why);
@@ -160,20 +174,27 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
   switch (r.kind) {
     case route_kind::healthz:
       co_return co_await send_response(c, parser, health_response(c.state));
-    case route_kind::api:
-      if (r.segments.size() == 3 && r.segments[0] == "sessions" && r.segments[2] == "events")
-        co_return co_await serve_events(c, parser, r.segments[1]);
-      co_return co_await serve_api(c, parser, r);
-    case route_kind::git_info_refs:
-    case route_kind::git_rpc:
-    case route_kind::unknown_service:
-      co_return co_await serve_git(c, parser, r);
     case route_kind::bad_request:
       co_return co_await send_response(c, parser, text_response(http::status::bad_request, r.error));
     case route_kind::not_found:
+      co_return co_await send_response(c, parser, text_response(http::status::not_found, r.error));
+    default:
       break;
   }
-  co_return co_await send_response(c, parser, text_response(http::status::not_found, r.error));
+  const std::string header(parser.get()[http::field::authorization]);
+  const auth::auth_result who = co_await authenticate(c.state, header);
+  const bool api = r.kind == route_kind::api;
+  if (who.who.user) c.last_user = who.who.name();
+  if (!who.ok) {
+    answer_style style = answer_style::text;
+    if (api) style = answer_style::json;
+    string_response res = unauthorized(style, who.error);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  if (api && r.segments.size() == 3 && r.segments[0] == "sessions" && r.segments[2] == "events")
+    co_return co_await serve_events(c, parser, r.segments[1], who.who);
+  if (api) co_return co_await serve_api(c, parser, r, who.who);
+  co_return co_await serve_git(c, parser, r, who.who);
 }
 
 // Answers a request whose header could not be read, when it deserves one.
@@ -250,8 +271,10 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
     // the paths clients take for big requests.
     const char* chunked = parser.chunked() ? " chunked" : "";
     const char* gzip = req[http::field::content_encoding].empty() ? "" : " encoded";
-    log_line("%s %s %u %lldms%s%s", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
-             c.last_status, static_cast<long long>(ms.count()), chunked, gzip);
+    const std::string user = c.last_user.empty() ? "" : " user=" + c.last_user;
+    log_line("%s %s %u %lldms%s%s%s", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+             c.last_status, static_cast<long long>(ms.count()), chunked, gzip, user.c_str());
+    c.last_user.clear();
     if (!keep || st.stopping) break;
   }
   co_await lingering_close(c);

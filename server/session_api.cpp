@@ -4,11 +4,15 @@
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include "gitproto/repo_name.hpp"
+#include "server/access.hpp"
+
 namespace agentgit::server {
 namespace {
 
 namespace json = boost::json;
 using sessions::session_error;
+using gitproto::access_level;
 
 json::object session_json(const server_state& st, const api_request& req, const sessions::session_info& s) {
   return json::object{{"id", s.id},
@@ -84,14 +88,28 @@ string_response start_session(server_state& st, const api_request& req) {
     start.from_repo = string_field(from->as_object(), "repo");
     if (!start.from_repo) return bad_field("INVALID_FROM", "\"from.repo\" (a string) is required");
     start.from_branch = string_field(from->as_object(), "branch");
+    // Copying a repo is reading it. An invalid name is the store's to report.
+    if (auto src = gitproto::canonical_repo_name(*start.from_repo))
+      if (auto denied = deny(st, req.who, *src, access_level::read, answer_style::json)) return std::move(*denied);
   }
   if (auto mode = string_field(o, "commit_mode")) {
     if (*mode == "every-call") start.mode = sessions::record_mode::every_call;
     else if (*mode == "on-change") start.mode = sessions::record_mode::on_change;
     else return bad_field("INVALID_COMMIT_MODE", "\"commit_mode\" must be \"every-call\" or \"on-change\"");
   }
-  const auto info = st.sessions.start(start);
-  return json_response(http::status::created, session_json(st, req, info));
+  // The repo name (session-ID by default) is only known inside start().
+  std::optional<string_response> refusal;
+  start.may_create = [&](const std::string& repo) {
+    refusal = deny(st, req.who, repo, access_level::write, answer_style::json);
+    return !refusal;
+  };
+  try {
+    const auto info = st.sessions.start(start);
+    return json_response(http::status::created, session_json(st, req, info));
+  } catch (const session_error&) {
+    if (refusal) return std::move(*refusal);
+    throw;
+  }
 }
 
 string_response checkpoint(server_state& st, const api_request& req, const std::string& id) {
@@ -103,6 +121,7 @@ string_response checkpoint(server_state& st, const api_request& req, const std::
   auto summary = string_field(o, "summary");
   if (!tool || !summary) return bad_field("MISSING_FIELD", "\"tool\" and \"summary\" (strings) are required");
   cp.tool = *tool;
+  cp.user = req.who.name();
   cp.summary = *summary;
   if (o.contains("call_id")) {
     cp.call_id = string_field(o, "call_id");
@@ -143,6 +162,16 @@ string_response files(server_state& st, const api_request& req, const std::strin
   }
 }
 
+// What a call on an existing session needs on its repo: reading is read,
+// changing the work tree or the branch is write, purging the repo admin.
+access_level needed_access(const api_request& req) {
+  if (req.method == http::verb::get || req.method == http::verb::head) return access_level::read;
+  if (req.segments.size() == 2 && req.method == http::verb::delete_ &&
+      query_param(req, "purge").value_or("false") == "true")
+    return access_level::admin;
+  return access_level::write;
+}
+
 string_response route(server_state& st, const api_request& req) {
   const auto& seg = req.segments;  // seg[0] == "sessions"
   const auto m = req.method;
@@ -150,12 +179,16 @@ string_response route(server_state& st, const api_request& req) {
     if (m == http::verb::post) return start_session(st, req);
     if (m != http::verb::get) return api_method_not_allowed("GET, POST");
     json::array all;
-    for (const auto& s : st.sessions.list()) all.push_back(session_json(st, req, s));
+    for (const auto& s : st.sessions.list())
+      if (st.auth.level(req.who, s.repo) >= access_level::read) all.push_back(session_json(st, req, s));
     return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
   }
   const std::string& id = seg[1];
+  // A session is as reachable as its repo.
+  const auto info = st.sessions.get(id);
+  if (auto denied = deny(st, req.who, info.repo, needed_access(req), answer_style::json)) return std::move(*denied);
   if (seg.size() == 2) {
-    if (m == http::verb::get) return json_response(http::status::ok, session_json(st, req, st.sessions.get(id)));
+    if (m == http::verb::get) return json_response(http::status::ok, session_json(st, req, info));
     if (m != http::verb::delete_) return api_method_not_allowed("GET, DELETE");
     const bool purge = query_param(req, "purge").value_or("false") == "true";
     st.sessions.end(id, purge);
@@ -170,7 +203,7 @@ string_response route(server_state& st, const api_request& req) {
   }
   if (action == "sync") {
     if (m != http::verb::post) return api_method_not_allowed("POST");
-    return json_response(http::status::ok, turn_json(st.sessions.sync(id)));
+    return json_response(http::status::ok, turn_json(st.sessions.sync(id, req.who.name())));
   }
   if (action == "log") {
     if (m != http::verb::get) return api_method_not_allowed("GET");
@@ -207,6 +240,7 @@ http::status status_of(session_error::kind k) {
     case session_error::kind::invalid: return http::status::bad_request;
     case session_error::kind::conflict: return http::status::conflict;
     case session_error::kind::gone: return http::status::gone;
+    case session_error::kind::forbidden: return http::status::forbidden;
   }
   return http::status::internal_server_error;
 }

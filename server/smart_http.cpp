@@ -13,6 +13,7 @@
 
 #include "gitproto/git_protocol.hpp"
 #include "gitproto/pkt_line.hpp"
+#include "server/access.hpp"
 #include "server/git_child.hpp"
 #include "server/log.hpp"
 #include "server/spool.hpp"
@@ -241,7 +242,7 @@ class exchange {
 };
 
 git_command make_command(const server_state& st, const service& svc, const std::string& repo,
-                         bool advertise, std::string_view git_protocol) {
+                         const auth::principal& who, bool advertise, std::string_view git_protocol) {
   git_command cmd;
   cmd.git = st.git;
   if (svc.command == "receive-pack" && !st.hooks_dir.empty()) {
@@ -262,7 +263,7 @@ git_command make_command(const server_state& st, const service& svc, const std::
   cmd.env = st.child_env;
   cmd.env.push_back("AGENTGIT_AUDIT_LOG=" + std::filesystem::absolute(st.cfg.data_dir / "audit.log").string());
   cmd.env.push_back("AGENTGIT_REPO=" + repo);  // a validated name
-  cmd.env.push_back("AGENTGIT_USER=anonymous");
+  cmd.env.push_back("AGENTGIT_USER=" + who.name());  // a validated user name
   if (!git_protocol.empty()) cmd.env.push_back("GIT_PROTOCOL=" + std::string(git_protocol));
   return cmd;
 }
@@ -273,17 +274,13 @@ string_response method_not_allowed(std::string_view allow) {
   return res;
 }
 
-// The access a git route needs against what the caller has.
-std::optional<string_response> check_access(const server_state& st, const service& svc) {
-  const auto have = config::anonymous_access(st.cfg);
+// The access a git route needs against what the caller has. Read-only
+// servers refuse pushes to everyone, so that comes first.
+std::optional<string_response> check_access(const server_state& st, const auth::principal& who,
+                                            const std::string& repo, const service& svc) {
   if (svc.needs == gitproto::access_level::write && st.cfg.read_only)
     return text_response(http::status::forbidden, "this server is read-only: pushes are refused");
-  if (have < svc.needs) {
-    string_response res = text_response(http::status::unauthorized, "authentication required");
-    res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
-    return res;
-  }
-  return std::nullopt;
+  return deny(st, who, repo, svc.needs, answer_style::text);
 }
 
 // The upload-pack negotiation, read whole (it is small and capped) and
@@ -303,7 +300,7 @@ net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spo
 
 }  // namespace
 
-net::awaitable<bool> serve_git(connection& c, request_parser& parser, const route& r) {
+net::awaitable<bool> serve_git(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
   const auto& req = parser.get();
   const bool is_post = r.kind == route_kind::git_rpc;
   if (r.kind == route_kind::git_info_refs && req.method() != http::verb::get)
@@ -314,7 +311,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     co_return co_await send_response(c, parser, text_response(http::status::forbidden, r.error));
 
   const service& svc = *r.service;
-  if (auto denied = check_access(c.state, svc)) co_return co_await send_response(c, parser, std::move(*denied));
+  if (auto denied = check_access(c.state, who, r.repo, svc)) co_return co_await send_response(c, parser, std::move(*denied));
   if (!c.state.repos.exists(r.repo))
     co_return co_await send_response(c, parser, text_response(http::status::not_found, "repository not found"));
 
@@ -334,7 +331,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));
   }
-  git_command cmd = make_command(c.state, svc, r.repo, !is_post, git_protocol);
+  git_command cmd = make_command(c.state, svc, r.repo, who, !is_post, git_protocol);
   if (!is_post) {
     // v2 upload-pack starts with its capability list; everything else
     // (and receive-pack, which has no v2) with the service preamble.

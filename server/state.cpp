@@ -32,8 +32,20 @@ void server_state::install_audit_hook() {
   hooks_dir = dir;
 }
 
+namespace {
+
+std::vector<auth::account> accounts_of(const config::server_config& cfg) {
+  std::vector<auth::account> out;
+  for (const auto& u : cfg.users) out.push_back({u.name, u.password_hash, u.access});
+  return out;
+}
+
+}  // namespace
+
 server_state::server_state(config::server_config c, std::string git_path)
     : cfg(std::move(c)),
+      tokens(cfg.data_dir / "tokens.json"),
+      auth(accounts_of(cfg), config::anonymous_access(cfg), &tokens),
       repos(cfg.data_dir),
       sessions(repos, cfg.data_dir,
                sessions::identity{{cfg.author.name, cfg.author.email}, {cfg.committer.name, cfg.committer.email}},

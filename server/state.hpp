@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.hpp"
+#include "auth/tokens.hpp"
 #include "config/config.hpp"
 #include "server/net.hpp"
 #include "server/events.hpp"
@@ -20,6 +22,8 @@ struct server_state {
   server_state(config::server_config c, std::string git_path);
 
   config::server_config cfg;
+  auth::token_store tokens;              // DATA/tokens.json
+  auth::authenticator auth;
   sessions::repo_store repos;
   sessions::session_store sessions;
   event_hub events;
@@ -28,6 +32,9 @@ struct server_state {
   std::filesystem::path temp_dir;        // DATA/tmp: spools
   std::filesystem::path hooks_dir;       // DATA/hooks: our post-receive (audit log); empty if unusable
   net::thread_pool blocking{4};
+  // Password checks (~100 ms of scrypt each) have their own threads, so a
+  // flood of bad logins cannot starve the API and session work.
+  net::thread_pool auth_pool{2};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<int> running_children{0};
   std::atomic<int> active_requests{0};
@@ -44,11 +51,16 @@ struct server_state {
 // co_await expression twice, so: `f` is taken by reference (pass a named
 // callable; it must outlive the call) and copied into a named local here.
 template <class F>
-auto offload(server_state& st, F& f) -> net::awaitable<decltype(f())> {
+auto offload(net::thread_pool& pool, F& f) -> net::awaitable<decltype(f())> {
   using result = decltype(f());
   auto task = [&f]() -> net::awaitable<result> { co_return f(); };
-  auto op = net::co_spawn(st.blocking, task, net::use_awaitable);
+  auto op = net::co_spawn(pool, task, net::use_awaitable);
   co_return co_await std::move(op);
+}
+
+template <class F>
+auto offload(server_state& st, F& f) -> net::awaitable<decltype(f())> {
+  return offload(st.blocking, f);
 }
 
 }  // namespace agentgit::server

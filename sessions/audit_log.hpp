@@ -11,7 +11,7 @@ namespace agentgit::sessions {
 
 struct audit_entry {
   std::string via;      // "push" | "checkpoint" | "sync"
-  std::string user;     // "anonymous" until users exist
+  std::string user;     // the authenticated user, or "anonymous"
   std::string repo;
   std::string ref;
   std::string old_id;

@@ -425,6 +425,8 @@ session_info session_store::start(const start_request& req) {
   } else {
     s->info.repo = "session-" + s->info.id;
   }
+  if (req.may_create && !req.may_create(s->info.repo))
+    throw session_error(session_error::kind::forbidden, "FORBIDDEN", "no write access to repository " + s->info.repo);
   if (!repos_.create(s->info.repo))
     throw session_error(session_error::kind::conflict, "REPO_EXISTS", "repository " + s->info.repo + " already exists");
   s->info.workdir = fs::absolute(work_dir_ / s->info.id).lexically_normal().string();
@@ -632,7 +634,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   const std::string before = s->info.head;
   turn_result out = take_turn(who_, id, s->info, repo, *s->snap, message_for(req, id));
   if (out.commit != before)
-    append_audit(audit_path_, {"checkpoint", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before,
+    append_audit(audit_path_, {"checkpoint", req.user, s->info.repo, "refs/heads/" + s->info.branch, before,
                                out.commit, req.call_id.value_or("")});
   s->info.last_activity = now_seconds();
   s->save();
@@ -649,7 +651,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   return out;
 }
 
-turn_result session_store::sync(const std::string& id) {
+turn_result session_store::sync(const std::string& id, const std::string& user) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   require_live(s->info);
@@ -659,7 +661,7 @@ turn_result session_store::sync(const std::string& id) {
   const std::string before = s->info.head;
   turn_result out = take_turn(who_, id, s->info, repo, *s->snap, std::nullopt);
   if (out.commit != before)
-    append_audit(audit_path_, {"sync", "anonymous", s->info.repo, "refs/heads/" + s->info.branch, before, out.commit, ""});
+    append_audit(audit_path_, {"sync", user, s->info.repo, "refs/heads/" + s->info.branch, before, out.commit, ""});
   s->info.last_activity = now_seconds();
   s->save();
   if (sink_ && out.result != "no-op")

@@ -27,7 +27,7 @@ namespace agentgit::sessions {
 
 // Failures a caller can act on; `code` is the API's stable error code.
 struct session_error : std::runtime_error {
-  enum class kind { not_found, invalid, conflict, gone };
+  enum class kind { not_found, invalid, conflict, gone, forbidden };
   session_error(kind k, std::string code, const std::string& message)
       : std::runtime_error(message), what_kind(k), code(std::move(code)) {}
   kind what_kind;
@@ -67,12 +67,16 @@ struct start_request {
   std::optional<std::string> from_repo;
   std::optional<std::string> from_branch;
   std::optional<record_mode> mode;
+  // Asked with the repo name the session will get (the default one is only
+  // known here) before anything is created; false refuses the start.
+  std::function<bool(const std::string& repo)> may_create;
 };
 
 struct checkpoint_request {
   std::string tool;
   std::string summary;
   std::optional<std::string> call_id;
+  std::string user = "anonymous";  // for the audit log
 };
 
 struct turn_result {
@@ -110,7 +114,7 @@ class session_store {
   std::optional<std::string> session_of_repo(const std::string& repo);
 
   turn_result checkpoint(const std::string& id, const checkpoint_request& req);
-  turn_result sync(const std::string& id);
+  turn_result sync(const std::string& id, const std::string& user = "anonymous");
 
   std::optional<std::string> read_file(const std::string& id, const std::string& path);
   void write_file(const std::string& id, const std::string& path, const std::string& bytes);

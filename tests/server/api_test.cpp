@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <string>
 
+#include "auth/base64.hpp"
+#include "auth/password.hpp"
 #include "server/git_child.hpp"
 
 using namespace agentgit::server;
@@ -285,6 +287,84 @@ TEST_CASE("anonymous access levels") {
     const auto res = handle_api(st, create(R"({"name": "p"})"));
     CHECK(res.result_int() == 401);
     CHECK(res[http::field::www_authenticate] == "Basic realm=\"agentgit\"");
+  }
+}
+
+TEST_CASE("users: per-repo access on every API route, and their tokens") {
+  temp_dir dir;
+  auto cfg = config_in(dir);
+  const std::string hash = agentgit::auth::hash_password("pw", {10, 8, 1});
+  cfg.users = {{"alice", hash, {{"*", access_level::admin}}},
+               {"bob", hash, {{"*", access_level::read}, {"bob-*", access_level::write}, {"session-*", access_level::write}}}};
+  server_state st(cfg, find_git_executable());
+  auto as = [&](const std::string& user, api_request r) {
+    const auto who = st.auth.authenticate("Basic " + agentgit::auth::base64_encode(user + ":pw"));
+    REQUIRE(who.ok);
+    r.who = who.who;
+    return r;
+  };
+  CHECK(handle_api(st, as("alice", create(R"({"name": "shared"})"))).result_int() == 201);
+
+  SUBCASE("anonymous callers are asked to authenticate") {
+    for (const auto& segs : {std::vector<std::string>{"repos"}, {"repos", "shared"}, {"sessions"}, {"tokens"}}) {
+      const auto res = handle_api(st, request(http::verb::get, segs));
+      CHECK(res.result_int() == 401);
+      CHECK(res[http::field::www_authenticate] == "Basic realm=\"agentgit\"");
+    }
+  }
+  SUBCASE("repos: create needs write, delete admin; lists show what one can read") {
+    const auto denied = handle_api(st, as("bob", create(R"({"name": "elsewhere"})")));
+    CHECK(denied.result_int() == 403);
+    CHECK(code_of(denied) == "FORBIDDEN");
+    CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "elsewhere.git"));
+    CHECK(handle_api(st, as("bob", create(R"({"name": "bob-1"})"))).result_int() == 201);
+    CHECK(handle_api(st, as("bob", request(http::verb::get, {"repos", "shared"}))).result_int() == 200);
+    CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"repos", "bob-1"}))).result_int() == 403);
+    CHECK(handle_api(st, as("alice", request(http::verb::delete_, {"repos", "bob-1"}))).result_int() == 204);
+  }
+  SUBCASE("sessions are as reachable as their repos") {
+    const auto started = handle_api(st, as("alice", request(http::verb::post, {"sessions"}, R"({"task": "t", "name": "alices"})")));
+    REQUIRE(started.result_int() == 201);
+    const std::string id = string_at(body_of(started), "id");
+    CHECK(handle_api(st, as("bob", request(http::verb::get, {"sessions", id}))).result_int() == 200);
+    CHECK(handle_api(st, as("bob", request(http::verb::get, {"sessions", id, "log"}))).result_int() == 200);
+    const auto cp = handle_api(st, as("bob", request(http::verb::post, {"sessions", id, "checkpoint"}, R"({"tool": "x", "summary": "y"})")));
+    CHECK(cp.result_int() == 403);
+    CHECK(handle_api(st, as("bob", request(http::verb::put, {"sessions", id, "files", "a.txt"}, "x"))).result_int() == 403);
+    CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"sessions", id}))).result_int() == 403);
+    // A session without a name gets session-ID: bob may start those...
+    CHECK(handle_api(st, as("bob", request(http::verb::post, {"sessions"}, R"({"task": "t"})"))).result_int() == 201);
+    // ...but not one named where he may not write, nor copy what he cannot read.
+    CHECK(handle_api(st, as("bob", request(http::verb::post, {"sessions"}, R"({"task": "t", "name": "nope"})"))).result_int() == 403);
+    CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "nope.git"));
+  }
+  SUBCASE("tokens: issued to the caller, listed without secrets, capped, revoked") {
+    const auto issued = handle_api(st, as("bob", request(http::verb::post, {"tokens"}, R"({"name": "ci", "access": "read"})")));
+    REQUIRE(issued.result_int() == 201);
+    const auto o = body_of(issued);
+    const std::string token = string_at(o, "token"), id = string_at(o, "id");
+    CHECK(token.rfind("agt_", 0) == 0);
+    CHECK(string_at(o, "access") == "read");
+    const auto listed = handle_api(st, as("bob", request(http::verb::get, {"tokens"})));
+    CHECK(listed.body().find(id) != std::string::npos);
+    CHECK(listed.body().find(token) == std::string::npos);
+    CHECK(handle_api(st, as("alice", request(http::verb::get, {"tokens"}))).body().find(id) == std::string::npos);
+    // The read token cannot mint a write token, nor write.
+    auto via_token = [&](api_request r) {
+      const auto who = st.auth.quick("Bearer " + token);
+      REQUIRE(who);
+      REQUIRE(who->ok);
+      r.who = who->who;
+      return r;
+    };
+    CHECK(handle_api(st, via_token(request(http::verb::post, {"tokens"}, R"({"access": "write"})"))).result_int() == 403);
+    const auto w = handle_api(st, via_token(create(R"({"name": "bob-2"})")));
+    CHECK(w.result_int() == 403);
+    CHECK(body_of(w).at("error").as_string().find("token") != std::string::npos);
+    CHECK(handle_api(st, via_token(request(http::verb::get, {"repos", "shared"}))).result_int() == 200);
+    CHECK(handle_api(st, as("alice", request(http::verb::delete_, {"tokens", id}))).result_int() == 404);  // not hers
+    CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"tokens", id}))).result_int() == 204);
+    CHECK_FALSE(st.auth.quick("Bearer " + token)->ok);
   }
 }
 

@@ -1,0 +1,179 @@
+// API tokens: see tokens.hpp.
+#include "auth/tokens.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "auth/access.hpp"
+#include "auth/base64.hpp"
+
+namespace agentgit::auth {
+namespace {
+
+namespace json = boost::json;
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw token_error("no randomness for a token");
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view s) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  return hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw token_error("cannot write " + path + ": " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+token_store::token_store(std::filesystem::path file) : file_(std::move(file)) {
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) {
+    if (std::filesystem::exists(file_)) throw token_error("cannot read " + file_.string());
+    return;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const json::value doc = json::parse(text.str(), ec);
+  const auto bad = [this](const std::string& why) { return token_error(file_.string() + ": " + why); };
+  if (ec || !doc.is_object() || !doc.as_object().contains("tokens") || !doc.at("tokens").is_array())
+    throw bad("not a token file ({\"tokens\": [...]})");
+  for (const auto& v : doc.at("tokens").as_array()) {
+    try {
+      token_info t;
+      t.id = json::value_to<std::string>(v.at("id"));
+      t.user = json::value_to<std::string>(v.at("user"));
+      t.name = json::value_to<std::string>(v.at("name"));
+      const auto cap = parse_level(json::value_to<std::string>(v.at("access")));
+      if (!cap) throw bad("token " + t.id + ": bad access level");
+      t.cap = *cap;
+      t.created = v.at("created").to_number<std::int64_t>();
+      by_hash_[json::value_to<std::string>(v.at("sha256"))] = std::move(t);
+    } catch (const token_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw bad(std::string("malformed token entry: ") + e.what());
+    }
+  }
+}
+
+void token_store::save(const std::map<std::string, token_info>& tokens) const {
+  json::array all;
+  for (const auto& [hash, t] : tokens)
+    all.push_back(json::object{{"id", t.id},
+                               {"user", t.user},
+                               {"name", t.name},
+                               {"access", level_name(t.cap)},
+                               {"created", t.created},
+                               {"sha256", hash}});
+  const std::string data = json::serialize(json::object{{"tokens", std::move(all)}}) + "\n";
+  const std::string tmp = file_.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw token_error("cannot write " + tmp + ": " + std::strerror(errno));
+  try {
+    write_all(fd, data, tmp);
+    if (::fsync(fd) != 0) throw token_error("cannot sync " + tmp + ": " + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw token_error("cannot replace " + file_.string() + ": " + std::strerror(errno));
+  }
+  // The rename itself must survive a crash: sync the directory.
+  const int dir = ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+issued_token token_store::issue(const std::string& user, const std::string& name, gitproto::access_level cap) {
+  issued_token out;
+  out.secret = "agt_" + base64_encode(random_bytes(32), base64_alphabet::url, false);
+  out.info.id = hex(random_bytes(8));
+  out.info.user = user;
+  out.info.name = name;
+  out.info.cap = cap;
+  out.info.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::lock_guard lock(mutex_);
+  std::size_t owned = 0;
+  for (const auto& [hash, t] : by_hash_) owned += t.user == user;
+  if (owned >= max_per_user)
+    throw token_error("user " + user + " already has " + std::to_string(max_per_user) + " tokens; revoke some first");
+  auto next = by_hash_;
+  next[sha256_hex(out.secret)] = out.info;
+  save(next);
+  by_hash_ = std::move(next);
+  return out;
+}
+
+std::vector<token_info> token_store::list(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  std::vector<token_info> out;
+  for (const auto& [hash, t] : by_hash_)
+    if (t.user == user) out.push_back(t);
+  std::sort(out.begin(), out.end(), [](const token_info& a, const token_info& b) {
+    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  });
+  return out;
+}
+
+bool token_store::revoke(const std::string& user, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto next = by_hash_;
+  const auto erased = std::erase_if(next, [&](const auto& entry) { return entry.second.user == user && entry.second.id == id; });
+  if (erased == 0) return false;
+  save(next);
+  by_hash_ = std::move(next);
+  return true;
+}
+
+std::optional<token_info> token_store::find(std::string_view secret) const {
+  if (!looks_like_token(secret)) return std::nullopt;
+  const std::string hash = sha256_hex(secret);
+  std::lock_guard lock(mutex_);
+  const auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace agentgit::auth

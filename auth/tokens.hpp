@@ -1,0 +1,64 @@
+// API tokens: issued per user, revocable, stored hashed. DATA/tokens.json
+// holds the SHA-256 of each token (a token is 256 random bits, so a fast
+// hash is enough: there is nothing to guess), never the token itself; it
+// is rewritten atomically (temp file, fsync, rename) on every change.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gitproto/services.hpp"
+
+namespace agentgit::auth {
+
+struct token_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct token_info {
+  std::string id;    // public handle, for listing and revoking
+  std::string user;
+  std::string name;  // the owner's label
+  gitproto::access_level cap = gitproto::access_level::admin;  // at most this, whatever the user may do
+  std::int64_t created = 0;  // unix seconds
+};
+
+struct issued_token {
+  token_info info;
+  std::string secret;  // "agt_" + 43 base64url characters; shown once
+};
+
+class token_store {
+ public:
+  static constexpr std::size_t max_per_user = 100;
+
+  // Loads `file` if it exists; a file that cannot be read or parsed is a
+  // token_error (start-up stops rather than silently dropping tokens).
+  explicit token_store(std::filesystem::path file);
+
+  // Throws token_error when the user has max_per_user tokens or the file
+  // cannot be written (then nothing changes).
+  issued_token issue(const std::string& user, const std::string& name, gitproto::access_level cap);
+  std::vector<token_info> list(const std::string& user) const;
+  // False when `user` has no token `id`.
+  bool revoke(const std::string& user, const std::string& id);
+  std::optional<token_info> find(std::string_view secret) const;
+
+  static bool looks_like_token(std::string_view s) { return s.size() == 47 && s.substr(0, 4) == "agt_"; }
+
+ private:
+  void save(const std::map<std::string, token_info>& tokens) const;
+
+  std::filesystem::path file_;
+  mutable std::mutex mutex_;
+  std::map<std::string, token_info> by_hash_;  // sha256 hex -> token
+};
+
+}  // namespace agentgit::auth
