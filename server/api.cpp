@@ -110,6 +110,11 @@ string_response tokens_route(server_state& st, const api_request& req) {
   const std::string& user = req.who.user->name;
   if (req.segments.size() == 2) {
     if (req.method != http::verb::delete_) return api_method_not_allowed("DELETE");
+    // A token may revoke itself and tokens no stronger than itself: a
+    // leaked read token cannot take away its owner's admin token.
+    for (const auto& t : st.tokens.list(user))
+      if (t.id == req.segments[1] && t.cap > req.who.cap && t.id != req.who.token_id)
+        return api_error(http::status::forbidden, "FORBIDDEN", "a token cannot revoke a token with more access than its own");
     if (!st.tokens.revoke(user, req.segments[1]))
       return api_error(http::status::not_found, "TOKEN_NOT_FOUND", "no such token: " + req.segments[1]);
     return no_content();

@@ -68,6 +68,10 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
     co_return co_await send_response(c, parser, std::move(res));
   }
   auto& st = c.state;
+  // As every API route: callers who may do nothing learn nothing, not even
+  // whether the session exists.
+  if (auto nobody = require_someone(st, who, answer_style::json))
+    co_return co_await send_response(c, parser, std::move(*nobody));
   // Subscribe before checking, so nothing published meanwhile is missed.
   auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
   auto check = [&st, &id] { return session_repo(st, id); };

@@ -28,6 +28,20 @@ bool is_hostile(const std::string& seg) {
   return seg.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos || seg == "." || seg == "..";
 }
 
+// Boost.URL leaves a leading `/./` out of segments() (it is how a path
+// that starts with an empty segment is written), so a `.` there would pass
+// the segment check unseen: the raw path is looked at as well.
+bool has_dot_segment(std::string_view path) {
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const std::string_view seg = path.substr(0, slash);
+    if (seg == "." || seg == "..") return true;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return false;
+}
+
 route match_git(const std::vector<std::string>& segs, const boost::urls::url_view& url) {
   // segs[0] == "repos"
   if (segs.size() < 3) return not_found("no such route");
@@ -60,6 +74,7 @@ route match_route(std::string_view target) {
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return bad_request("malformed request target");
   const boost::urls::url_view url = *parsed;
+  if (has_dot_segment(url.encoded_path())) return not_found("no such route");
   std::vector<std::string> segs;
   for (auto seg : url.segments()) {
     std::string s(seg);

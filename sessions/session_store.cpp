@@ -143,23 +143,6 @@ std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git
 
 }  // namespace
 
-bool is_valid_worktree_path(const std::string& path) {
-  if (path.empty() || path.size() > 4096 || path.front() == '/') return false;
-  if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return false;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto slash = path.find('/', start);
-    std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (part.empty() || part == "." || part == ".." || part.size() > 255) return false;
-    for (auto& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!part.empty() && (part.back() == '.' || part.back() == ' ')) part.pop_back();
-    if (part == ".git" || part == "git~1") return false;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
-
 struct session_store::session {
   std::mutex mutex;  // serializes all work on this session
   session_info info;
@@ -764,7 +747,15 @@ std::string session_store::diff(const std::string& id, const std::string& from, 
   tree_ptr to_tree = resolve(to.empty() ? s->info.head : to);
   tree_ptr from_tree;
   if (!from.empty()) from_tree = resolve(from);
-  else from_tree = resolve((to.empty() ? s->info.head : to) + "^");
+  else {
+    // By default the change `to` made: against its parent, or against
+    // nothing for a first commit.
+    try {
+      from_tree = resolve((to.empty() ? s->info.head : to) + "^");
+    } catch (const session_error& e) {
+      if (e.what_kind != session_error::kind::not_found) throw;
+    }
+  }
   diff_ptr d = diff_trees(repo, from_tree.get(), to_tree.get());
   git_buf buf = GIT_BUF_INIT;
   check(git_diff_to_buf(&buf, d.get(), GIT_DIFF_FORMAT_PATCH), "format diff");

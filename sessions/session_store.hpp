@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "sessions/repo_store.hpp"
+#include "sessions/worktree_io.hpp"  // is_valid_worktree_path
 
 namespace agentgit::sessions {
 
@@ -145,9 +146,5 @@ class session_store {
   std::mutex mutex_;  // guards sessions_ (not the sessions themselves)
   std::map<std::string, std::shared_ptr<session>> sessions_;
 };
-
-// Validates a work-tree-relative path from a client: no empty, `.` or `..`
-// components, no `.git` (any spelling git refuses), no backslash or NUL.
-bool is_valid_worktree_path(const std::string& path);
 
 }  // namespace agentgit::sessions

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "sessions/repo_store.hpp"
+#include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
 namespace {
@@ -25,18 +26,12 @@ std::int64_t ns(const struct timespec& t) { return static_cast<std::int64_t>(t.t
 
 std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Names git refuses in a tree (with core.protectNTFS/HFS, as libgit2 does
 // by default): .git in any case or Windows spelling, backslashes.
+// The same rule as paths from clients (worktree_io): a tree holding such
+// a name would be refused by git clients on checkout.
 bool refused_name(const std::string& name) {
-  if (name.find('\\') != std::string::npos) return true;
-  std::string l = lower(name);
-  while (!l.empty() && (l.back() == '.' || l.back() == ' ')) l.pop_back();
-  return l == ".git" || l == "git~1";
+  return name.find('\\') != std::string::npos || is_dotgit_name(name);
 }
 
 void check(int rc, const std::string& what) {

@@ -10,9 +10,57 @@
 #include <random>
 #include <vector>
 
-#include "sessions/session_store.hpp"
-
 namespace agentgit::sessions {
+
+namespace {
+
+// The UTF-8 length of a code point HFS+ ignores in names (U+200C-200F,
+// U+202A-202E, U+206A-206F, U+FEFF) starting at s[i]; 0 for anything else.
+std::size_t hfs_ignorable_at(std::string_view s, std::size_t i) {
+  if (i + 3 > s.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const auto b1 = static_cast<unsigned char>(s[i + 1]);
+  const auto b2 = static_cast<unsigned char>(s[i + 2]);
+  if (b0 == 0xE2 && b1 == 0x80 && ((b2 >= 0x8C && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE))) return 3;
+  if (b0 == 0xE2 && b1 == 0x81 && b2 >= 0xAA && b2 <= 0xAF) return 3;
+  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return 3;
+  return 0;
+}
+
+}  // namespace
+
+bool is_dotgit_name(std::string_view name) {
+  std::string l;
+  for (std::size_t i = 0; i < name.size();) {
+    if (const std::size_t skip = hfs_ignorable_at(name, i)) {
+      i += skip;
+      continue;
+    }
+    const char c = name[i++];
+    l.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  // NTFS: `NAME:STREAM` is a stream of NAME, and trailing dots and spaces
+  // are dropped.
+  if (const auto colon = l.find(':'); colon != std::string::npos) l.resize(colon);
+  while (!l.empty() && (l.back() == '.' || l.back() == ' ')) l.pop_back();
+  return l == ".git" || l == "git~1";
+}
+
+bool is_valid_worktree_path(const std::string& path) {
+  if (path.empty() || path.size() > 4096 || path.front() == '/') return false;
+  if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const std::string_view part =
+        std::string_view(path).substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == ".." || part.size() > 255 || is_dotgit_name(part)) return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
 namespace {
 
 struct fd_guard {

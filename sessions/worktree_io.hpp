@@ -6,9 +6,22 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace agentgit::sessions {
+
+// True when one path component is a spelling of `.git` that git refuses
+// (core.protectNTFS and protectHFS, fsck's hasDotgit): any case, the NTFS
+// short name `git~1`, trailing dots or spaces, an NTFS stream suffix
+// (`.git::$INDEX_ALLOCATION`), code points HFS+ ignores (`.g\u200cit`).
+bool is_dotgit_name(std::string_view name);
+
+// Validates a work-tree-relative path from a client: no empty, `.` or `..`
+// components, no `.git` (is_dotgit_name), no backslash or NUL.
+// Pure: looks at the string only. Every function below checks it first.
+bool is_valid_worktree_path(const std::string& path);
 
 struct worktree_error : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -328,6 +328,10 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
     const std::string id = string_at(body_of(started), "id");
     CHECK(handle_api(st, as("bob", request(http::verb::get, {"sessions", id}))).result_int() == 200);
     CHECK(handle_api(st, as("bob", request(http::verb::get, {"sessions", id, "log"}))).result_int() == 200);
+    // The first commit's diff is against nothing.
+    const auto first = handle_api(st, as("bob", request(http::verb::get, {"sessions", id, "diff"})));
+    CHECK(first.result_int() == 200);
+    CHECK(first.body().find("Initial task") == std::string::npos);  // a diff, not a log
     const auto cp = handle_api(st, as("bob", request(http::verb::post, {"sessions", id, "checkpoint"}, R"({"tool": "x", "summary": "y"})")));
     CHECK(cp.result_int() == 403);
     CHECK(handle_api(st, as("bob", request(http::verb::put, {"sessions", id, "files", "a.txt"}, "x"))).result_int() == 403);
@@ -358,6 +362,13 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
       return r;
     };
     CHECK(handle_api(st, via_token(request(http::verb::post, {"tokens"}, R"({"access": "write"})"))).result_int() == 403);
+    // Nor revoke its owner's stronger token.
+    const auto strong = handle_api(st, as("bob", request(http::verb::post, {"tokens"}, R"({"name": "admin"})")));
+    REQUIRE(strong.result_int() == 201);
+    const std::string strong_id = string_at(body_of(strong), "id");
+    CHECK(string_at(body_of(strong), "access") == "admin");
+    CHECK(handle_api(st, via_token(request(http::verb::delete_, {"tokens", strong_id}))).result_int() == 403);
+    CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"tokens", strong_id}))).result_int() == 204);
     const auto w = handle_api(st, via_token(create(R"({"name": "bob-2"})")));
     CHECK(w.result_int() == 403);
     CHECK(body_of(w).at("error").as_string().find("token") != std::string::npos);

@@ -63,6 +63,20 @@ TEST_CASE("match_route: /api/v1") {
   }
 }
 
+// Found by tests/fuzz/router_fuzz (corpus/router/crash_leading_dot_segment):
+// Boost.URL drops a leading `/./` from the segments, so `/./api/v1/...` was
+// routed as `/api/v1/...` while every other `.` segment is refused.
+TEST_CASE("match_route: a leading dot segment is refused like any other") {
+  for (const std::string t : {"/./api/v1/sessions/abc/diff", "/./repos/a/git-upload-pack",
+                              "/./repos/a/info/refs?service=git-upload-pack", "/./healthz", "/../healthz",
+                              "/.//api/v1/repos", "/%2e/api/v1/repos"}) {
+    CAPTURE(t);
+    CHECK(kind_name(match_route(t).kind) == "not_found");
+  }
+  CHECK(kind_name(match_route("/api/v1/repos/.x").kind) == "api");
+  CHECK(kind_name(match_route("/healthz").kind) == "healthz");
+}
+
 TEST_CASE("match_route: info/refs") {
   SUBCASE("upload-pack") {
     const route r = match_route("/repos/project/info/refs?service=git-upload-pack");

@@ -324,6 +324,8 @@ TEST_CASE("snapshot: a .git inside the tree is reported and not recorded") {
   write(f.wt / "nested/.git/HEAD", "ref: refs/heads/main\n");
   write(f.wt / "nested/fine.txt", "fine\n");
   write(f.wt / "Other/.GIT", "a file spelled .GIT\n");
+  write(f.wt / ".git:config", "an NTFS stream of .git\n");
+  write(f.wt / ".g\xe2\x80\x8cit", "a .git with a zero-width non-joiner (HFS+ ignores it)\n");
   snapshotter snap(f.repo, f.wt);
   const auto r = snap.snapshot();
   CHECK_MESSAGE(mentions(r.problems, ".git"), joined(r.problems));
@@ -334,6 +336,9 @@ TEST_CASE("snapshot: a .git inside the tree is reported and not recorded") {
   CHECK(ls.find("nested/fine.txt") != std::string::npos);
   CHECK(ls.find(".git/") == std::string::npos);
   CHECK(ls.find(".GIT") == std::string::npos);
+  CHECK(ls.find(".git:config") == std::string::npos);
+  CHECK(ls.find(".g\xe2\x80\x8cit") == std::string::npos);
+  CHECK_MESSAGE(mentions(r.problems, ".git:config"), joined(r.problems));
   CHECK(ls.find("HEAD") == std::string::npos);
   CHECK(ls.find("config") == std::string::npos);
   // The tree must pass git's own checks.

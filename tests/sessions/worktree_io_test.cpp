@@ -177,3 +177,24 @@ TEST_CASE("is_valid_worktree_path") {
     CHECK_FALSE(is_valid_worktree_path(bad));
   }
 }
+
+// Found by tests/fuzz/paths_fuzz (corpus/paths/crash_ntfs_stream_dotgit):
+// `.git:config` passed, yet git refuses it (core.protectNTFS, on by
+// default: an NTFS stream of .git), so a checkpoint of it would make a
+// commit no client can check out. Spellings HFS+ folds to .git go too.
+TEST_CASE("is_valid_worktree_path refuses NTFS stream and HFS+ spellings of .git") {
+  for (const std::string& bad :
+       {std::string(".git:config"), std::string(".git::$INDEX_ALLOCATION/config"), std::string("a/.GIT. :x"),
+        std::string("git~1:x"), std::string(".g\u200cit/config"), std::string("\xEF\xBB\xBF.git"),
+        std::string(".GI\u206At"), std::string(".git\u200f")}) {
+    CAPTURE(bad);
+    CHECK_FALSE(is_valid_worktree_path(bad));
+  }
+  for (const std::string& ok : {std::string("a:b"), std::string(".gitx:y"), std::string("x.git:y"),
+                                std::string(".g\u00e9it"), std::string("git~2:x"), std::string(".gi:t")}) {
+    CAPTURE(ok);
+    CHECK(is_valid_worktree_path(ok));
+  }
+  CHECK(is_dotgit_name(".Git :"));
+  CHECK_FALSE(is_dotgit_name(".gitignore"));
+}
