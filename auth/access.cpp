@@ -33,6 +33,8 @@ std::optional<std::string> glob_problem(std::string_view pattern) {
   for (char c : pattern)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != '*' && c != '?')
       return "a repo glob uses letters, digits, '.', '_', '-', '*' and '?' only";
+  if (pattern.size() >= 4 && pattern.substr(pattern.size() - 4) == ".git")
+    return "a repo glob names repos without their .git suffix";
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <charconv>
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -60,6 +61,13 @@ std::optional<parsed_hash> parse(std::string_view phc, std::string& problem) {
     problem = "scrypt parameters out of range (ln 10-20, r 1-16, p 1-4)";
     return std::nullopt;
   }
+  // scrypt itself needs N < 2^(16r); and one check may cost 256 MiB at most.
+  if (out.params.log2_n >= 16 * out.params.r ||
+      128ull * static_cast<std::uint64_t>(out.params.r) * (std::uint64_t{1} << out.params.log2_n) *
+              static_cast<std::uint64_t>(out.params.p) > (256ull << 20)) {
+    problem = "scrypt parameters too costly or invalid (128 * r * 2^ln * p must be at most 256 MiB, ln < 16 * r)";
+    return std::nullopt;
+  }
   auto salt = base64_decode(parts[3]);
   auto hash = base64_decode(parts[4]);
   if (!salt || salt->size() < 8 || salt->size() > 64 || !hash || hash->size() < 16 || hash->size() > 64) {
@@ -99,6 +107,13 @@ std::optional<std::string> password_hash_problem(std::string_view phc) {
   std::string problem;
   if (parse(phc, problem)) return std::nullopt;
   return problem;
+}
+
+std::optional<scrypt_params> password_hash_params(std::string_view phc) {
+  std::string problem;
+  auto h = parse(phc, problem);
+  if (!h) return std::nullopt;
+  return h->params;
 }
 
 bool verify_password(std::string_view password, std::string_view phc) {

@@ -22,9 +22,12 @@ struct scrypt_params {
 std::string hash_password(std::string_view password, const scrypt_params& params = {});
 
 // Why `phc` is not a hash this server can check (nullopt when it is). The
-// parameters are bounded so a config file cannot make every login cost
-// seconds or gigabytes.
+// parameters are bounded (at most 256 MiB per check) so a config file
+// cannot make every login cost seconds or gigabytes.
 std::optional<std::string> password_hash_problem(std::string_view phc);
+
+// The cost parameters of a valid hash.
+std::optional<scrypt_params> password_hash_params(std::string_view phc);
 
 // Whether `password` matches `phc` (compared in constant time). False for
 // a malformed hash.

@@ -134,20 +134,30 @@ issued_token token_store::issue(const std::string& user, const std::string& name
   out.info.cap = cap;
   out.info.created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(write_mutex_);
+  std::map<std::string, token_info> next;
+  {
+    std::shared_lock read(map_mutex_);
+    next = by_hash_;
+  }
   std::size_t owned = 0;
-  for (const auto& [hash, t] : by_hash_) owned += t.user == user;
+  for (const auto& [hash, t] : next) owned += t.user == user;
   if (owned >= max_per_user)
-    throw token_error("user " + user + " already has " + std::to_string(max_per_user) + " tokens; revoke some first");
-  auto next = by_hash_;
+    throw token_error("user " + user + " already has " + std::to_string(max_per_user) + " tokens; revoke some first",
+                      token_error::kind::limit);
   next[sha256_hex(out.secret)] = out.info;
-  save(next);
-  by_hash_ = std::move(next);
+  commit(std::move(next));
   return out;
 }
 
+void token_store::commit(std::map<std::string, token_info> next) {
+  save(next);
+  std::unique_lock swap(map_mutex_);
+  by_hash_.swap(next);
+}
+
 std::vector<token_info> token_store::list(const std::string& user) const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(map_mutex_);
   std::vector<token_info> out;
   for (const auto& [hash, t] : by_hash_)
     if (t.user == user) out.push_back(t);
@@ -158,19 +168,43 @@ std::vector<token_info> token_store::list(const std::string& user) const {
 }
 
 bool token_store::revoke(const std::string& user, const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto next = by_hash_;
+  std::lock_guard lock(write_mutex_);
+  std::map<std::string, token_info> next;
+  {
+    std::shared_lock read(map_mutex_);
+    next = by_hash_;
+  }
   const auto erased = std::erase_if(next, [&](const auto& entry) { return entry.second.user == user && entry.second.id == id; });
   if (erased == 0) return false;
-  save(next);
-  by_hash_ = std::move(next);
+  commit(std::move(next));
   return true;
+}
+
+std::size_t token_store::drop_users_except(const std::vector<std::string>& users) {
+  std::lock_guard lock(write_mutex_);
+  std::map<std::string, token_info> next;
+  {
+    std::shared_lock read(map_mutex_);
+    next = by_hash_;
+  }
+  const auto erased = std::erase_if(next, [&](const auto& entry) {
+    return std::find(users.begin(), users.end(), entry.second.user) == users.end();
+  });
+  if (erased > 0) commit(std::move(next));
+  return erased;
+}
+
+bool token_store::alive(const std::string& id) const {
+  std::shared_lock lock(map_mutex_);
+  for (const auto& [hash, t] : by_hash_)
+    if (t.id == id) return true;
+  return false;
 }
 
 std::optional<token_info> token_store::find(std::string_view secret) const {
   if (!looks_like_token(secret)) return std::nullopt;
   const std::string hash = sha256_hex(secret);
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(map_mutex_);
   const auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) return std::nullopt;
   return it->second;

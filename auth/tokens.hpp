@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -19,7 +20,9 @@
 namespace agentgit::auth {
 
 struct token_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  enum class kind { io, limit };
+  explicit token_error(const std::string& message, kind k = kind::io) : std::runtime_error(message), why(k) {}
+  kind why;
 };
 
 struct token_info {
@@ -50,14 +53,26 @@ class token_store {
   // False when `user` has no token `id`.
   bool revoke(const std::string& user, const std::string& id);
   std::optional<token_info> find(std::string_view secret) const;
+  // Whether token `id` is still valid (an open event stream asks).
+  bool alive(const std::string& id) const;
+  // Removes the tokens of users no longer configured, so a name given to
+  // someone else later does not bring them back. Returns how many.
+  std::size_t drop_users_except(const std::vector<std::string>& users);
 
   static bool looks_like_token(std::string_view s) { return s.size() == 47 && s.substr(0, 4) == "agt_"; }
 
  private:
   void save(const std::map<std::string, token_info>& tokens) const;
 
+  // Replaces the tokens with `next` once it is on disk (write_mutex_ held).
+  void commit(std::map<std::string, token_info> next);
+
   std::filesystem::path file_;
-  mutable std::mutex mutex_;
+  // Writers (issue, revoke) serialize on write_mutex_ through their fsync;
+  // readers (every token-authenticated request) only ever wait for the
+  // pointer swap.
+  std::mutex write_mutex_;
+  mutable std::shared_mutex map_mutex_;
   std::map<std::string, token_info> by_hash_;  // sha256 hex -> token
 };
 

@@ -5,6 +5,7 @@
 
 #include "gitproto/repo_name.hpp"
 #include "server/access.hpp"
+#include "server/log.hpp"
 #include "server/session_api.hpp"
 
 namespace agentgit::server {
@@ -103,10 +104,18 @@ json::object token_json(const auth::token_info& t) {
   return json::object{{"id", t.id}, {"name", t.name}, {"access", auth::level_name(t.cap)}, {"created", t.created}};
 }
 
-// /api/v1/tokens[/ID]: a user's own API tokens. A token can only issue
-// tokens as limited as itself.
+// A token store that could not save: the details (paths) go to the log,
+// not to the client.
+string_response token_store_failure(const auth::token_error& e) {
+  if (e.why == auth::token_error::kind::limit) return api_error(http::status::conflict, "TOKEN_LIMIT", e.what());
+  log_line("tokens: %s", e.what());
+  return api_error(http::status::internal_server_error, "TOKEN_STORE_ERROR", "the token store could not be saved; nothing changed");
+}
+
+// /api/v1/tokens[/ID]: a user's own API tokens. Only a password login
+// issues tokens, so revoking a token ends everything it could do (a token
+// that could mint tokens would outlive its own revocation).
 string_response tokens_route(server_state& st, const api_request& req) {
-  if (!req.who.user) return unauthorized(answer_style::json, "tokens belong to users: authenticate to manage them");
   const std::string& user = req.who.user->name;
   if (req.segments.size() == 2) {
     if (req.method != http::verb::delete_) return api_method_not_allowed("DELETE");
@@ -115,8 +124,12 @@ string_response tokens_route(server_state& st, const api_request& req) {
     for (const auto& t : st.tokens.list(user))
       if (t.id == req.segments[1] && t.cap > req.who.cap && t.id != req.who.token_id)
         return api_error(http::status::forbidden, "FORBIDDEN", "a token cannot revoke a token with more access than its own");
-    if (!st.tokens.revoke(user, req.segments[1]))
-      return api_error(http::status::not_found, "TOKEN_NOT_FOUND", "no such token: " + req.segments[1]);
+    try {
+      if (!st.tokens.revoke(user, req.segments[1]))
+        return api_error(http::status::not_found, "TOKEN_NOT_FOUND", "no such token: " + req.segments[1]);
+    } catch (const auth::token_error& e) {
+      return token_store_failure(e);
+    }
     return no_content();
   }
   if (req.method == http::verb::get) {
@@ -125,6 +138,8 @@ string_response tokens_route(server_state& st, const api_request& req) {
     return json_response(http::status::ok, json::object{{"tokens", std::move(all)}});
   }
   if (req.method != http::verb::post) return api_method_not_allowed("GET, POST");
+  if (!req.who.token_id.empty())
+    return api_error(http::status::forbidden, "FORBIDDEN", "tokens are issued to password logins only, not to other tokens");
   boost::system::error_code ec;
   json::value body = req.body.empty() ? json::value(json::object{}) : json::parse(req.body, ec);
   if (ec || !body.is_object())
@@ -138,13 +153,11 @@ string_response tokens_route(server_state& st, const api_request& req) {
       if (ch < 0x20 || ch == 0x7f)
         return api_error(http::status::bad_request, "INVALID_NAME", "\"name\" must not contain control characters");
   }
-  access_level cap = req.who.cap;
+  access_level cap = access_level::admin;  // no limit beyond the user's own rules
   if (const auto* v = body.as_object().if_contains("access")) {
     const auto lv = v->is_string() ? auth::parse_level(std::string_view(v->as_string())) : std::nullopt;
     if (!lv || *lv == access_level::none)
       return api_error(http::status::bad_request, "INVALID_ACCESS", "\"access\" must be \"read\", \"write\" or \"admin\"");
-    if (*lv > req.who.cap)
-      return api_error(http::status::forbidden, "FORBIDDEN", "a token cannot issue a token with more access than its own");
     cap = *lv;
   }
   try {
@@ -154,7 +167,7 @@ string_response tokens_route(server_state& st, const api_request& req) {
     o["user"] = user;
     return json_response(http::status::created, o);
   } catch (const auth::token_error& e) {
-    return api_error(http::status::conflict, "TOKEN_LIMIT", e.what());
+    return token_store_failure(e);
   }
 }
 
@@ -169,16 +182,37 @@ std::string clone_url(const server_state& st, const std::string& host, const std
   return "http://" + authority + "/repos/" + repo + ".git";
 }
 
+namespace {
+
+bool is_tokens_route(const api_request& req) { return !req.segments.empty() && req.segments[0] == "tokens"; }
+
+// The checks that need no body and no repo: who may use the API at all.
+std::optional<string_response> gate(const server_state& st, const api_request& req) {
+  if (is_tokens_route(req)) {
+    if (!req.who.user) return unauthorized(answer_style::json, "tokens belong to users: authenticate to manage them");
+    return std::nullopt;
+  }
+  if (auto denied = require_someone(st, req.who, answer_style::json)) return denied;
+  if (writes(req.method) && st.cfg.read_only)
+    return api_error(http::status::forbidden, "READ_ONLY", "this server is read-only");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<string_response> precheck_api(server_state& st, const api_request& req) {
+  if (auto refused = gate(st, req)) return refused;
+  return check_session_access(st, req);
+}
+
 string_response handle_api(server_state& st, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.empty()) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
-  if (seg[0] == "tokens" && seg.size() <= 2) return tokens_route(st, req);
+  if (auto refused = gate(st, req)) return std::move(*refused);
+  if (is_tokens_route(req) && seg.size() <= 2) return tokens_route(st, req);
   const bool sessions_route = seg[0] == "sessions";
   if ((seg[0] != "repos" && !sessions_route) || (!sessions_route && seg.size() > 2))
     return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
-  if (auto denied = require_someone(st, req.who, answer_style::json)) return std::move(*denied);
-  if (writes(req.method) && st.cfg.read_only)
-    return api_error(http::status::forbidden, "READ_ONLY", "this server is read-only");
   try {
     if (sessions_route) return handle_session_api(st, req);
     if (seg.size() == 1) return repos_collection(st, req);

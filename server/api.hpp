@@ -23,6 +23,11 @@ struct api_request {
 
 string_response handle_api(server_state& st, const api_request& req);
 
+// What handle_api would refuse without looking at the body: no
+// credentials, no access, a read-only server. Run before a body is read,
+// so a caller who may not write cannot make the server buffer one.
+std::optional<string_response> precheck_api(server_state& st, const api_request& req);
+
 // http://HOST/repos/NAME.git, with HOST from the request when it is a
 // plausible host[:port], else the listen address.
 std::string clone_url(const server_state& st, const std::string& host, const std::string& repo);

@@ -17,6 +17,10 @@
 namespace agentgit::server {
 namespace {
 
+// Password checks waiting or running at once (each ~0.1 s of scrypt on
+// the two password threads); more get 503.
+constexpr int max_password_checks = 32;
+
 net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
   api_request req;
   req.who = who;
@@ -26,6 +30,14 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
   req.host = std::string(parser.get()[http::field::host]);
   const bool file_upload = r.segments.size() > 3 && r.segments[0] == "sessions" && r.segments[2] == "files";
   const auto cap = file_upload ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
+  // Refusals that need no body come before reading it: a caller who may
+  // not write cannot make the server hold megabytes first.
+  auto precheck = [&st = c.state, &req] { return precheck_api(st, req); };
+  std::optional<string_response> refused = co_await offload(c.state, precheck);
+  if (refused) {
+    refused->keep_alive(false);  // the body is still on its way
+    co_return co_await send_response(c, parser, std::move(*refused));
+  }
   std::optional<request_error> bad;
   try {
     req.body = co_await read_small_body(c, parser, cap);
@@ -91,7 +103,8 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
     co_await res.start();
     co_await res.write("retry: 1000\n: connected\n\n");
     int quiet_seconds = 0;
-    while (!st.stopping) {
+    // A revoked token stops watching too.
+    while (!st.stopping && (who.token_id.empty() || st.tokens.alive(who.token_id))) {
       std::deque<std::string> batch;
       {
         std::lock_guard lock(sub->mutex);
@@ -161,11 +174,24 @@ std::optional<std::string> foreign_origin(const server_state& st, const http::re
 // Who the request is from: most answers come without hashing a password
 // (no credentials, a token, a recently verified password); the rest run on
 // the password threads.
-net::awaitable<auth::auth_result> authenticate(server_state& st, const std::string& header) {
+// nullopt when too many password checks are already waiting: the caller
+// answers 503 rather than queue without bound behind a flood of guesses.
+net::awaitable<std::optional<auth::auth_result>> authenticate(server_state& st, const std::string& header) {
   std::optional<auth::auth_result> quick = st.auth.quick(header);
-  if (quick) co_return std::move(*quick);
+  if (quick) co_return quick;
+  if (++st.password_checks > max_password_checks) {
+    --st.password_checks;
+    co_return std::nullopt;
+  }
   auto slow = [&st, &header] { return st.auth.authenticate(header); };
-  auth::auth_result checked = co_await offload(st.auth_pool, slow);
+  std::optional<auth::auth_result> checked;
+  try {
+    checked = co_await offload(st.auth_pool, slow);
+  } catch (...) {
+    --st.password_checks;
+    throw;
+  }
+  --st.password_checks;
   co_return checked;
 }
 
@@ -186,7 +212,14 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
       break;
   }
   const std::string header(parser.get()[http::field::authorization]);
-  const auth::auth_result who = co_await authenticate(c.state, header);
+  const std::optional<auth::auth_result> checked = co_await authenticate(c.state, header);
+  if (!checked) {
+    string_response res = text_response(http::status::service_unavailable, "too many logins being checked; retry shortly");
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  const auth::auth_result& who = *checked;
   const bool api = r.kind == route_kind::api;
   if (who.who.user) c.last_user = who.who.name();
   if (!who.ok) {

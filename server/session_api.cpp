@@ -184,7 +184,8 @@ string_response route(server_state& st, const api_request& req) {
     return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
   }
   const std::string& id = seg[1];
-  // A session is as reachable as its repo.
+  // A session is as reachable as its repo (checked before the body was
+  // read, and again here: the session may have changed meanwhile).
   const auto info = st.sessions.get(id);
   if (auto denied = deny(st, req.who, info.repo, needed_access(req), answer_style::json)) return std::move(*denied);
   if (seg.size() == 2) {
@@ -246,6 +247,17 @@ http::status status_of(session_error::kind k) {
 }
 
 }  // namespace
+
+std::optional<string_response> check_session_access(server_state& st, const api_request& req) {
+  if (req.segments.size() < 2 || req.segments[0] != "sessions") return std::nullopt;
+  std::string repo;
+  try {
+    repo = st.sessions.get(req.segments[1]).repo;
+  } catch (const session_error&) {
+    return std::nullopt;
+  }
+  return deny(st, req.who, repo, needed_access(req), answer_style::json);
+}
 
 string_response handle_session_api(server_state& st, const api_request& req) {
   try {

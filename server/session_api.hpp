@@ -9,4 +9,10 @@ namespace agentgit::server {
 
 string_response handle_session_api(server_state& st, const api_request& req);
 
+// For /sessions/ID/...: refuses a caller without the access the call needs
+// on the session's repo (nullopt when allowed or when there is no such
+// session, which the handler reports). Cheap enough to run before a body
+// is read.
+std::optional<string_response> check_session_access(server_state& st, const api_request& req);
+
 }  // namespace agentgit::server

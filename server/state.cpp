@@ -53,6 +53,10 @@ server_state::server_state(config::server_config c, std::string git_path)
                                                            : sessions::record_mode::every_call),
       git(std::move(git_path)),
       temp_dir(cfg.data_dir / "tmp") {
+  std::vector<std::string> names;
+  for (const auto& u : cfg.users) names.push_back(u.name);
+  if (const auto dropped = tokens.drop_users_except(names))
+    log_line("tokens: removed %zu token(s) of users no longer configured", dropped);
   sessions.set_event_sink([this](const std::string& id, const std::string& event, const std::string& json) {
     events.publish(id, event, json);
   });

@@ -35,6 +35,7 @@ struct server_state {
   // Password checks (~100 ms of scrypt each) have their own threads, so a
   // flood of bad logins cannot starve the API and session work.
   net::thread_pool auth_pool{2};
+  std::atomic<int> password_checks{0};   // queued or running on auth_pool
   std::atomic<std::uint64_t> requests{0};
   std::atomic<int> running_children{0};
   std::atomic<int> active_requests{0};

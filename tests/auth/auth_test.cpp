@@ -68,11 +68,15 @@ TEST_CASE("password hashes are salted scrypt and verify only the right password"
                                   "$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",  // 2^30: gigabytes
                                   "$scrypt$ln=15,r=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
                                   "$scrypt$ln=15,r=8,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
-                                  "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHQ$aGFzaA"}) {  // 4-byte hash
+                                  "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHQ$aGFzaA",  // 4-byte hash
+                                  "$scrypt$ln=16,r=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",  // N >= 2^(16r): scrypt refuses
+                                  "$scrypt$ln=20,r=16,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}) {  // 2 GiB per check
       CAPTURE(bad);
       CHECK(password_hash_problem(bad));
       CHECK_FALSE(verify_password("x", bad));
     }
+    CHECK_FALSE(password_hash_problem("$scrypt$ln=20,r=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"));  // 256 MiB: the cap
+    CHECK(password_hash_params(h)->log2_n == 10);
   }
 }
 
@@ -97,6 +101,7 @@ TEST_CASE("repo globs") {
   CHECK(glob_problem("a/b"));
   CHECK(glob_problem("[ab]"));
   CHECK(glob_problem(std::string(101, 'a')));
+  CHECK(glob_problem("agent.git"));  // names are compared without .git: it could never match
 }
 
 TEST_CASE("the most specific rule decides a user's level") {
@@ -145,6 +150,17 @@ TEST_CASE("tokens are stored hashed, listed per user, revocable and survive a re
   CHECK(again.revoke("alice", id));
   CHECK_FALSE(again.find(secret));
   CHECK_FALSE(token_store(file).find(secret));
+
+  SUBCASE("alive, and the tokens of users no longer configured are dropped") {
+    token_store store(file);
+    const auto t = store.issue("alice", "", access_level::read);
+    CHECK(store.alive(t.info.id));
+    CHECK_FALSE(store.alive(id));  // revoked above
+    CHECK(store.drop_users_except({"alice"}) == 1);  // bob's
+    CHECK(store.list("bob").empty());
+    CHECK(token_store(file).list("bob").empty());
+    CHECK(store.drop_users_except({"alice"}) == 0);
+  }
 
   SUBCASE("a corrupt file stops start-up instead of dropping tokens") {
     std::ofstream(file) << "{\"tokens\": [{\"id\": 1}]}";
@@ -221,6 +237,16 @@ TEST_CASE("the authenticator: Basic, tokens, anonymous, and levels") {
     CHECK_FALSE(auth.quick("Bearer " + orphan.secret)->ok);
     tokens.revoke("bob", t.info.id);
     CHECK_FALSE(auth.quick("Bearer " + t.secret)->ok);
+  }
+  SUBCASE("with no users at all, credentials are ignored: everyone is the anonymous caller") {
+    authenticator local({}, access_level::admin, &tokens);
+    for (const std::string& header : std::vector<std::string>{basic("x", "y"), "Bearer agt_x", "Digest q"}) {
+      const auto r = local.quick(header);
+      REQUIRE(r);
+      CHECK(r->ok);
+      CHECK_FALSE(r->who.user);
+      CHECK(local.level(r->who, "any") == access_level::admin);
+    }
   }
   SUBCASE("a user has at least the anonymous level") {
     authenticator open(accounts, access_level::read, &tokens);

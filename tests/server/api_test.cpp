@@ -338,6 +338,13 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
     CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"sessions", id}))).result_int() == 403);
     // A session without a name gets session-ID: bob may start those...
     CHECK(handle_api(st, as("bob", request(http::verb::post, {"sessions"}, R"({"task": "t"})"))).result_int() == 201);
+    // Refused before a body is read: a file upload to a session he may
+    // only read, and anything from an anonymous caller.
+    auto upload = as("bob", request(http::verb::put, {"sessions", id, "files", "big.bin"}));
+    REQUIRE(precheck_api(st, upload));
+    CHECK(precheck_api(st, upload)->result_int() == 403);
+    CHECK(precheck_api(st, request(http::verb::put, {"sessions", id, "files", "big.bin"}))->result_int() == 401);
+    CHECK_FALSE(precheck_api(st, as("alice", request(http::verb::put, {"sessions", id, "files", "big.bin"}))));
     // ...but not one named where he may not write, nor copy what he cannot read.
     CHECK(handle_api(st, as("bob", request(http::verb::post, {"sessions"}, R"({"task": "t", "name": "nope"})"))).result_int() == 403);
     CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "nope.git"));
@@ -362,6 +369,8 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
       return r;
     };
     CHECK(handle_api(st, via_token(request(http::verb::post, {"tokens"}, R"({"access": "write"})"))).result_int() == 403);
+    // Tokens issue no tokens at all: a child would outlive its parent's revocation.
+    CHECK(handle_api(st, via_token(request(http::verb::post, {"tokens"}, R"({"access": "read"})"))).result_int() == 403);
     // Nor revoke its owner's stronger token.
     const auto strong = handle_api(st, as("bob", request(http::verb::post, {"tokens"}, R"({"name": "admin"})")));
     REQUIRE(strong.result_int() == 201);
