@@ -9,8 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <system_error>
 
 namespace agentgit::server {
@@ -49,6 +53,42 @@ struct spawn_setup {
     posix_spawnattr_destroy(&attr);
   }
 };
+
+// Every child started and not yet reaped, by pid (its process group id):
+// what end_all_children() signals at shutdown. Without it the children of
+// requests cut off at the end of the grace were only ended by ~git_child
+// when the I/O contexts were destroyed: one at a time, up to a second each,
+// and after the data directory lock was already released.
+struct child_registry {
+  std::mutex mutex;
+  std::set<int> pids;
+};
+
+child_registry& registry() {
+  static child_registry r;
+  return r;
+}
+
+void register_child(int pid) {
+  std::lock_guard lock(registry().mutex);
+  registry().pids.insert(pid);
+}
+
+void unregister_child(int pid) {
+  std::lock_guard lock(registry().mutex);
+  registry().pids.erase(pid);
+}
+
+// waitid without reaping: the child stays a zombie, so its pid (and
+// process group id) cannot be reused while we may still signal it.
+// nullopt: not our child any more (already reaped); else whether it exited.
+std::optional<bool> child_exited(int pid) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return std::nullopt;
+  return info.si_pid != 0;
+}
+
+bool child_running(int pid) { return child_exited(pid) == false; }
 
 }  // namespace
 
@@ -99,6 +139,7 @@ git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : s
     proc_.emplace(ex, pid);
     stdin_.assign(in_pipe.release_write());
     stdout_.assign(out_pipe.release_read());
+    register_child(pid);
   } catch (...) {
     // Out of fds (pidfd) or epoll registration failed: the destructor will
     // not run, so end and reap the child here.
@@ -112,14 +153,16 @@ git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : s
 
 git_child::~git_child() {
   if (!exited_ && pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0) {
-    // Last resort (the normal paths call stop() or wait()), e.g. at the
-    // end of the shutdown grace: SIGTERM first, SIGKILL only if git does
-    // not go within a second. Blocking here is acceptable: it only
-    // happens when the server is going away or a coroutine was destroyed.
+    // Last resort (the normal paths call stop() or wait(), and at shutdown
+    // end_all_children() has ended every child before the coroutines are
+    // destroyed): SIGTERM first, SIGKILL only if git does not go within a
+    // second. Blocking here is acceptable: it only happens when a
+    // coroutine was destroyed.
     ::kill(-pid_, SIGTERM);
     for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) ::usleep(10'000);
     ::kill(-pid_, SIGKILL);
   }
+  if (pid_ > 0) unregister_child(pid_);
   proc_.reset();
   if (stderr_fd_ >= 0) ::close(stderr_fd_);
 }
@@ -128,6 +171,7 @@ net::awaitable<int> git_child::wait() {
   if (exited_) co_return exit_code_;
   auto [ec, code] = co_await proc_->async_wait(use_tuple);
   exited_ = true;
+  unregister_child(pid_);
   exit_code_ = ec ? -1 : code;
   co_return exit_code_;
 }
@@ -159,6 +203,29 @@ std::string git_child::stderr_text(std::size_t max) const {
   const ssize_t n = ::pread(stderr_fd_, out.data(), max, from);
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+ended_children end_all_children(std::chrono::milliseconds grace) {
+  std::lock_guard lock(registry().mutex);
+  const auto& pids = registry().pids;
+  ended_children out;
+  // The whole group: upload-pack's pack-objects, receive-pack's index-pack
+  // and hooks end with their parent.
+  for (int pid : pids) {
+    if (!child_running(pid)) continue;
+    ::kill(-pid, SIGTERM);
+    ++out.terminated;
+  }
+  if (out.terminated == 0) return out;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::any_of(pids.begin(), pids.end(), child_running) && std::chrono::steady_clock::now() < deadline)
+    ::usleep(10'000);
+  for (int pid : pids) {
+    if (!child_running(pid)) continue;
+    ::kill(-pid, SIGKILL);
+    ++out.killed;
+  }
   return out;
 }
 

@@ -56,4 +56,16 @@ class git_child {
 // Finds `git` on PATH; throws when there is none.
 std::string find_git_executable();
 
+struct ended_children {
+  std::size_t terminated = 0;  // got SIGTERM
+  std::size_t killed = 0;      // ... and were still running `grace` later: SIGKILL
+};
+
+// Ends every git child of this process still running, for shutdown once
+// the I/O threads are stopped (the coroutines that own the children no
+// longer run, so nothing else reaps or signals them meanwhile): SIGTERM to
+// all their process groups at once, up to `grace` for them to exit, then
+// SIGKILL to what is left.
+ended_children end_all_children(std::chrono::milliseconds grace);
+
 }  // namespace agentgit::server

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -29,6 +31,46 @@ int lock_data_dir(const std::filesystem::path& data) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
     throw std::runtime_error("another agentgit is already serving " + data.string());
   return fd;
+}
+
+// Git processes (by executable) whose working directory is inside `dir`.
+std::size_t git_processes_in(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  const std::string prefix = dir.string() + "/";
+  std::size_t n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string pid = it->path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code cwd_ec, exe_ec;  // processes come and go, and others' are unreadable
+    const std::string cwd = fs::read_symlink(it->path() / "cwd", cwd_ec).string();
+    if (cwd_ec || !cwd.starts_with(prefix)) continue;
+    const std::string exe = fs::read_symlink(it->path() / "exe", exe_ec).filename().string();
+    if (!exe_ec && exe.starts_with("git")) ++n;
+  }
+  return n;
+}
+
+// Git processes at work in the repos when we start are children of a
+// server that was killed: they run in process groups of their own, so its
+// SIGKILL did not reach them. They end by themselves within moments, once
+// they find their pipes gone (a receive-pack may still update a ref on its
+// way out). recover() removes lock files and quarantine directories, which
+// is only safe once no git uses them: wait for them first, ten seconds at
+// most.
+void wait_for_orphaned_git(const std::filesystem::path& data) {
+  std::error_code ec;
+  const auto repos = std::filesystem::weakly_canonical(data / "repos", ec);
+  if (ec) return;
+  std::size_t left = git_processes_in(repos);
+  if (left == 0) return;
+  log_line("waiting for %zu git processes left by a previous server", left);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (left > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    left = git_processes_in(repos);
+  }
+  if (left > 0) log_line("%zu git processes still at work in %s: cleaning up anyway", left, repos.c_str());
 }
 
 // One io_context per I/O thread, connections dealt out in turn: a
@@ -105,7 +147,8 @@ net::awaitable<void> reap_idle_sessions(server_state& st) {
 }
 
 // After a stop signal: stop accepting, let in-flight requests finish
-// within the grace period, then stop the I/O threads.
+// within the grace period, then stop the I/O threads (serve() then ends
+// the git children of the requests cut off).
 net::awaitable<void> drain_and_stop(io_pool& pool, net::ip::tcp::acceptor& acceptor, server_state& st) {
   st.stopping = true;
   boost::system::error_code ignored;
@@ -120,12 +163,24 @@ net::awaitable<void> drain_and_stop(io_pool& pool, net::ip::tcp::acceptor& accep
   pool.stop();
 }
 
+// Once the I/O threads are stopped (grace over, or a second signal), the
+// requests still running are cut off but their git children are not: end
+// them all at once, SIGTERM first (git removes its lock files on it), and
+// before the data directory lock is released, so a server started next
+// never cleans up under a git still at work.
+void end_children() {
+  const auto ended = end_all_children(std::chrono::seconds(1));
+  if (ended.terminated > 0) log_line("ended %zu git children", ended.terminated);
+  if (ended.killed > 0) log_line("%zu git children ignored SIGTERM for 1s: killed", ended.killed);
+}
+
 }  // namespace
 
 int serve(const config::server_config& cfg_in) {
   ::signal(SIGPIPE, SIG_IGN);
   config::server_config cfg = cfg_in;
   const int lock_fd = lock_data_dir(cfg.data_dir);
+  wait_for_orphaned_git(cfg.data_dir);
   server_state st(cfg, find_git_executable());
   const auto report = st.repos.recover();
   log_line("recovered %zu repos (removed %zu stale locks, %zu temp dirs)", report.repos, report.removed_locks,
@@ -169,6 +224,7 @@ int serve(const config::server_config& cfg_in) {
   std::fflush(stdout);
 
   pool.run();
+  end_children();
   st.blocking.join();
   ::close(lock_fd);
   log_line("stopped");
