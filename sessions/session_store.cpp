@@ -1,14 +1,21 @@
 // Agent sessions: see session_store.hpp.
 #include "sessions/session_store.hpp"
 
+#include <fcntl.h>
 #include <git2.h>
 #include <git2/sys/repository.h>
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "gitproto/repo_name.hpp"
 #include "sessions/audit_log.hpp"
@@ -79,16 +86,44 @@ bool valid_session_id(const std::string& id) {
   return true;
 }
 
-// Writes a file atomically: temp file, fsync, rename.
+// Writes all of `content` to `fd` and fsyncs it.
+void write_synced(int fd, const std::string& content, const fs::path& path) {
+  for (std::size_t done = 0; done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) throw repo_error("cannot sync " + path.string() + ": " + std::strerror(errno));
+}
+
+// Writes a file atomically: temp file, fsync, rename (a crash leaves the
+// old file or the new one, never a torn one).
 void write_atomically(const fs::path& path, const std::string& content) {
   const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw repo_error("cannot write " + tmp.string());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw repo_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  try {
+    write_synced(fd, content, tmp);
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
+  ::close(fd);
   fs::rename(tmp, path);
+}
+
+// Appends one line with one write(2), synced.
+void append_synced(const fs::path& path, const std::string& line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  try {
+    write_synced(fd, line, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 const char* mode_name(record_mode m) { return m == record_mode::on_change ? "on-change" : "every-call"; }
@@ -171,8 +206,7 @@ struct session_store::session {
 
   void remember_call(const std::string& call_id, const std::string& commit) {
     calls[call_id] = commit;
-    std::ofstream out(calls_path, std::ios::app);
-    out << call_id << ' ' << commit << '\n';
+    append_synced(calls_path, call_id + ' ' + commit + '\n');
   }
 };
 
@@ -527,7 +561,11 @@ static turn_result take_turn(const identity& who,
   if (record) mine = make_commit(repo, who, tree, {base}, *message);
   else if (agent_changed) mine = make_commit(repo, who, tree, {base}, "Work in progress before sync\n\nAgent-Session: " + session_id + "\n");
 
-  for (int attempt = 0; attempt < 16; ++attempt) {
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    // A failed compare-and-swap means a push moved the branch, or holds its
+    // lock right now (receive-pack fsyncs while holding it): back off a
+    // little more each time instead of spinning through the attempts.
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 * attempt, 50)));
     auto tip = branch_tip(repo, info.branch);
     if (!tip) throw session_error(session_error::kind::conflict, "BRANCH_GONE", "branch " + info.branch + " was deleted");
     if (git_oid_equal(&*tip, &base)) {
@@ -579,6 +617,34 @@ static turn_result take_turn(const identity& who,
 
 namespace {
 
+// A server killed between moving the branch and saving the session leaves
+// the session's head one commit behind and the call id unrecorded. When the
+// branch tip is a commit of this session on top of the recorded head and
+// the work tree still holds exactly its tree, it is that unrecorded
+// checkpoint: adopt it (else the next turn would take the agent's own
+// commit for pushed work, and a retried call id would commit twice).
+// Returns its Tool-Call id, if it had one.
+std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id, session_info& info,
+                                                   git_repository* repo, snapshotter& snap) {
+  const auto tip = branch_tip(repo, info.branch);
+  if (!tip || hex(*tip) == info.head) return std::nullopt;
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &*tip) < 0) return std::nullopt;
+  commit_ptr commit(raw);
+  const git_oid head = oid_of(info.head);
+  if (git_commit_parentcount(commit.get()) != 1 || !git_oid_equal(git_commit_parent_id(commit.get(), 0), &head))
+    return std::nullopt;
+  const std::string message = git_commit_message(commit.get());
+  if (message.find("\nAgent-Session: " + session_id + "\n") == std::string::npos) return std::nullopt;
+  if (snap.snapshot().tree != hex(*git_commit_tree_id(commit.get()))) return std::nullopt;
+  info.head = hex(*tip);
+  const std::string key = "\nTool-Call: ";
+  const auto at = message.find(key);
+  if (at == std::string::npos) return std::nullopt;
+  const auto start = at + key.size();
+  return message.substr(start, message.find('\n', start) - start);
+}
+
 // Recreates a reclaimed work tree from the session's head.
 void ensure_worktree(session_info& info, git_repository* repo) {
   if (info.state != "idle" && fs::exists(info.workdir)) return;
@@ -591,6 +657,14 @@ void ensure_worktree(session_info& info, git_repository* repo) {
 
 }  // namespace
 
+void session_store::adopt_unsaved_turn(session& s, git_repository* repo) {
+  const std::string recorded = s.info.head;
+  const auto call = adopt_unrecorded_commit(s.info.id, s.info, repo, *s.snap);
+  if (s.info.head == recorded) return;
+  s.save();
+  if (call && !s.calls.count(*call)) s.remember_call(*call, s.info.head);
+}
+
 turn_result session_store::checkpoint(const std::string& id, const checkpoint_request& req) {
   if (req.tool.empty() || req.tool.find_first_of("[]\n\r") != std::string::npos)
     throw session_error(session_error::kind::invalid, "INVALID_TOOL", "\"tool\" must be a non-empty name without brackets or newlines");
@@ -602,6 +676,10 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   require_live(s->info);
+  git_repository* repo = s->open(repos_.path_of(s->info.repo));
+  ensure_worktree(s->info, repo);
+  if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+  adopt_unsaved_turn(*s, repo);
   if (req.call_id) {
     auto it = s->calls.find(*req.call_id);
     if (it != s->calls.end()) {
@@ -611,9 +689,6 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
       return again;
     }
   }
-  git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  ensure_worktree(s->info, repo);
-  if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
   const std::string before = s->info.head;
   turn_result out = take_turn(who_, id, s->info, repo, *s->snap, message_for(req, id));
   if (out.commit != before)
@@ -641,6 +716,7 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
   ensure_worktree(s->info, repo);
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+  adopt_unsaved_turn(*s, repo);
   const std::string before = s->info.head;
   turn_result out = take_turn(who_, id, s->info, repo, *s->snap, std::nullopt);
   if (out.commit != before)

@@ -24,6 +24,8 @@
 #include "sessions/repo_store.hpp"
 #include "sessions/worktree_io.hpp"  // is_valid_worktree_path
 
+struct git_repository;  // libgit2
+
 namespace agentgit::sessions {
 
 // Failures a caller can act on; `code` is the API's stable error code.
@@ -134,6 +136,9 @@ class session_store {
  private:
   struct session;
   std::shared_ptr<session> find(const std::string& id);
+  // After a crash between a ref update and the session's save: see
+  // adopt_unrecorded_commit. Needs the session's mutex, repo and snapshotter.
+  void adopt_unsaved_turn(session& s, git_repository* repo);
   void load_all();
 
   repo_store& repos_;
