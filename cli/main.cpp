@@ -2,6 +2,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -86,6 +87,15 @@ int post_receive_hook() {
   return 0;  // the push itself has happened; post-receive cannot undo it
 }
 
+// The terminal settings to put back if Ctrl-C comes while echo is off.
+termios saved_terminal{};
+
+extern "C" void restore_terminal_and_exit(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 // One line from stdin without its line ending; at a terminal, without echo.
 std::optional<std::string> read_password(const char* prompt) {
   const bool tty = ::isatty(STDIN_FILENO);
@@ -93,6 +103,9 @@ std::optional<std::string> read_password(const char* prompt) {
   if (tty) {
     std::cerr << prompt << std::flush;
     ::tcgetattr(STDIN_FILENO, &saved);
+    saved_terminal = saved;
+    ::signal(SIGINT, restore_terminal_and_exit);
+    ::signal(SIGTERM, restore_terminal_and_exit);
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
