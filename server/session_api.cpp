@@ -48,7 +48,7 @@ std::optional<std::string> query_param(const api_request& req, std::string_view 
   auto params = boost::urls::parse_query(req.query);
   if (!params) return std::nullopt;
   for (auto p : *params)
-    if (p.key == key) return std::string(p.value);
+    if (p.key.decode() == key) return p.value.decode();  // ?purge=%74rue is ?purge=true
   return std::nullopt;
 }
 

@@ -348,6 +348,16 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
     // ...but not one named where he may not write, nor copy what he cannot read.
     CHECK(handle_api(st, as("bob", request(http::verb::post, {"sessions"}, R"({"task": "t", "name": "nope"})"))).result_int() == 403);
     CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "nope.git"));
+    // Query values are percent-decoded: ?purge=%74rue is ?purge=true (and needs admin).
+    auto purge = as("bob", request(http::verb::delete_, {"sessions", id}));
+    purge.query = "purge=%74rue";
+    CHECK(handle_api(st, purge).result_int() == 403);
+    purge = as("alice", request(http::verb::delete_, {"sessions", id}));
+    purge.query = "purge=%74rue";
+    const auto purged = handle_api(st, purge);
+    CHECK(purged.result_int() == 200);
+    CHECK(body_of(purged).at("purged").as_bool());
+    CHECK_FALSE(fs::exists(dir.path / "data" / "repos" / "alices.git"));
   }
   SUBCASE("tokens: issued to the caller, listed without secrets, capped, revoked") {
     const auto issued = handle_api(st, as("bob", request(http::verb::post, {"tokens"}, R"({"name": "ci", "access": "read"})")));
