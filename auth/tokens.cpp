@@ -135,11 +135,7 @@ issued_token token_store::issue(const std::string& user, const std::string& name
   out.info.created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard lock(write_mutex_);
-  std::map<std::string, token_info> next;
-  {
-    std::shared_lock read(map_mutex_);
-    next = by_hash_;
-  }
+  auto next = copy();
   std::size_t owned = 0;
   for (const auto& [hash, t] : next) owned += t.user == user;
   if (owned >= max_per_user)
@@ -148,6 +144,11 @@ issued_token token_store::issue(const std::string& user, const std::string& name
   next[sha256_hex(out.secret)] = out.info;
   commit(std::move(next));
   return out;
+}
+
+std::map<std::string, token_info> token_store::copy() const {
+  std::shared_lock read(map_mutex_);
+  return by_hash_;
 }
 
 void token_store::commit(std::map<std::string, token_info> next) {
@@ -169,11 +170,7 @@ std::vector<token_info> token_store::list(const std::string& user) const {
 
 bool token_store::revoke(const std::string& user, const std::string& id) {
   std::lock_guard lock(write_mutex_);
-  std::map<std::string, token_info> next;
-  {
-    std::shared_lock read(map_mutex_);
-    next = by_hash_;
-  }
+  auto next = copy();
   const auto erased = std::erase_if(next, [&](const auto& entry) { return entry.second.user == user && entry.second.id == id; });
   if (erased == 0) return false;
   commit(std::move(next));
@@ -182,11 +179,7 @@ bool token_store::revoke(const std::string& user, const std::string& id) {
 
 std::size_t token_store::drop_users_except(const std::vector<std::string>& users) {
   std::lock_guard lock(write_mutex_);
-  std::map<std::string, token_info> next;
-  {
-    std::shared_lock read(map_mutex_);
-    next = by_hash_;
-  }
+  auto next = copy();
   const auto erased = std::erase_if(next, [&](const auto& entry) {
     return std::find(users.begin(), users.end(), entry.second.user) == users.end();
   });

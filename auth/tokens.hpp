@@ -64,6 +64,8 @@ class token_store {
  private:
   void save(const std::map<std::string, token_info>& tokens) const;
 
+  // The tokens as they are, for a writer to change and commit.
+  std::map<std::string, token_info> copy() const;
   // Replaces the tokens with `next` once it is on disk (write_mutex_ held).
   void commit(std::map<std::string, token_info> next);
 

@@ -97,34 +97,29 @@ void write_synced(int fd, const std::string& content, const fs::path& path) {
   if (::fsync(fd) != 0) throw repo_error("cannot sync " + path.string() + ": " + std::strerror(errno));
 }
 
+// Opens `path` with `flags`, writes all of `content` and fsyncs it.
+void write_file_synced(const fs::path& path, int flags, const std::string& content) {
+  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  try {
+    write_synced(fd, content, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+}
+
 // Writes a file atomically: temp file, fsync, rename (a crash leaves the
 // old file or the new one, never a torn one).
 void write_atomically(const fs::path& path, const std::string& content) {
   const fs::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw repo_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-  try {
-    write_synced(fd, content, tmp);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  write_file_synced(tmp, O_TRUNC, content);
   fs::rename(tmp, path);
 }
 
 // Appends one line with one write(2), synced.
-void append_synced(const fs::path& path, const std::string& line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
-  try {
-    write_synced(fd, line, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-}
+void append_synced(const fs::path& path, const std::string& line) { write_file_synced(path, O_APPEND, line); }
 
 const char* mode_name(record_mode m) { return m == record_mode::on_change ? "on-change" : "every-call"; }
 
