@@ -25,7 +25,8 @@ string_response handle_api(server_state& st, const api_request& req);
 
 // What handle_api would refuse without looking at the body: no
 // credentials, no access, a read-only server. Run before a body is read,
-// so a caller who may not write cannot make the server buffer one.
+// so a caller who may not write cannot make the server buffer one. Only
+// /sessions/ID/... routes touch the session store (blocking).
 std::optional<string_response> precheck_api(server_state& st, const api_request& req);
 
 // http://HOST/repos/NAME.git, with HOST from the request when it is a

@@ -32,8 +32,15 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
   const auto cap = file_upload ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
   // Refusals that need no body come before reading it: a caller who may
   // not write cannot make the server hold megabytes first.
-  auto precheck = [&st = c.state, &req] { return precheck_api(st, req); };
-  std::optional<string_response> refused = co_await offload(c.state, precheck);
+  // Only a session route looks anything up (the session's repo): the
+  // others are decided here, without a trip to the blocking pool.
+  std::optional<string_response> refused;
+  if (r.segments.size() >= 2 && r.segments[0] == "sessions") {
+    auto precheck = [&st = c.state, &req] { return precheck_api(st, req); };
+    refused = co_await offload(c.state, precheck);
+  } else {
+    refused = precheck_api(c.state, req);
+  }
   if (refused) {
     refused->keep_alive(false);  // the body is still on its way
     co_return co_await send_response(c, parser, std::move(*refused));
@@ -173,9 +180,9 @@ std::optional<std::string> foreign_origin(const server_state& st, const http::re
 
 // Who the request is from: most answers come without hashing a password
 // (no credentials, a token, a recently verified password); the rest run on
-// the password threads.
-// nullopt when too many password checks are already waiting: the caller
-// answers 503 rather than queue without bound behind a flood of guesses.
+// the password threads. nullopt when too many password checks are already
+// waiting: the caller answers 503 rather than queue without bound behind a
+// flood of guesses.
 net::awaitable<std::optional<auth::auth_result>> authenticate(server_state& st, const std::string& header) {
   std::optional<auth::auth_result> quick = st.auth.quick(header);
   if (quick) co_return quick;
