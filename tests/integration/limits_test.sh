@@ -116,7 +116,13 @@ for _ in $(seq 1 50); do
   [ "$(curl -s "$BASE/healthz" | json_get git_children)" = 2 ] && break
   sleep 0.1
 done
-kids=$(children_in_data)
+# The count goes up as a child is spawned, a moment before it has exec'd
+# git: look until it shows as upload-pack.
+for _ in $(seq 1 50); do
+  kids=$(children_in_data)
+  grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" && break
+  sleep 0.1
+done
 grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack runs without --timeout: $kids"
 curl -s -D "$WORK/h503" -o /dev/null "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
 head -1 "$WORK/h503" | grep -q " 503" || fail "a third git request: $(head -1 "$WORK/h503")"
