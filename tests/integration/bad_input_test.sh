@@ -195,29 +195,6 @@ assert_eq 200 "$(post_body upload-pack "$WORK/want.plain")" "same request withou
 pass "Content-Encoding: bad gzip 400, unknown 415, real gzip 200 with a valid pack"
 
 # ---- malformed HTTP ------------------------------------------------------
-# raw_http BYTES-EXPRESSION: sends raw bytes, prints the status line.
-raw_http() {
-  "$PY" - "$PORT" "$1" <<'EOF'
-import socket, sys
-port, payload = int(sys.argv[1]), eval(sys.argv[2])
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-data = b""
-try:
-    s.sendall(payload)
-    s.shutdown(socket.SHUT_WR)
-except OSError:
-    pass
-try:
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-except OSError:
-    pass
-print(data.split(b"\r\n", 1)[0].decode("latin-1"))
-EOF
-}
 status_of() { raw_http "$1" | awk '{print $2}'; }
 assert_eq 400 "$(status_of 'b"GARBAGE\r\n\r\n"')" "garbage request line"
 assert_eq 400 "$(status_of 'b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n"')" "TLS hello"

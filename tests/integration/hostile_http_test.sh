@@ -14,26 +14,12 @@ UP="Content-Type: application/x-git-upload-pack-request"
 
 # raw REQUEST-BYTES (a python bytes literal) -> the status code, or "closed".
 raw() {
-  /usr/bin/python3 - "$PORT" "$1" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(10)
-s.sendall(eval(sys.argv[2]))
-try:
-    s.shutdown(socket.SHUT_WR)
-except OSError:
-    pass
-data = b""
-try:
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-except OSError:
-    pass
-print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/1.1 ") else "closed")
-PY
+  local line
+  line=$(raw_http "$1")
+  case "$line" in
+    "HTTP/1.1 "*) line=${line#HTTP/1.1 }; echo "${line%% *}" ;;
+    *) echo closed ;;
+  esac
 }
 H='b"POST /repos/target.git/git-upload-pack HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-git-upload-pack-request\r\n'
 for case in \

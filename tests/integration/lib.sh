@@ -126,6 +126,32 @@ wait_for_log() {
   return 1
 }
 
+# raw_http BYTES-EXPRESSION (a python bytes expression): sends exactly those
+# bytes on a new connection, half-closes it, reads to the end and prints the
+# response's status line (nothing when the server sent nothing).
+raw_http() {
+  /usr/bin/python3 - "$PORT" "$1" <<'PY'
+import socket, sys
+port, payload = int(sys.argv[1]), eval(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+data = b""
+try:
+    s.sendall(payload)
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except OSError:
+    pass
+print(data.split(b"\r\n", 1)[0].decode("latin-1"))
+PY
+}
+
 # A commit with one file in a fresh clone: commit_file DIR FILE CONTENT
 commit_file() {
   mkdir -p "$(dirname "$1/$2")"
