@@ -205,6 +205,24 @@ class exchange {
     co_return res.keep_alive() && parser_.is_done() && parser_.get().keep_alive();
   }
 
+  // Git's words for the client, without the server's paths: the repo's
+  // own path reads as its name, anything else under DATA as "DATA/...".
+  std::string client_safe(std::string text) const {
+    const std::string repo_path = cmd_.args.back();
+    const std::filesystem::path data = std::filesystem::absolute(conn_.state.cfg.data_dir);
+    const std::string repo = repo_path.substr(repo_path.rfind('/') + 1);
+    const std::pair<std::string, std::string> swaps[] = {
+        {repo_path, repo.substr(0, repo.size() - (repo.ends_with(".git") ? 4 : 0))},
+        {data.string(), "DATA"},
+        {data.lexically_normal().string(), "DATA"}};
+    for (const auto& [from, to] : swaps) {
+      if (from.empty()) continue;
+      for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    }
+    return text;
+  }
+
   net::awaitable<bool> refuse(int code) {
     const std::string why = child_->stderr_text();
     log_line("git %s exited with %d: %s", std::string(svc_.command).c_str(), code, why.c_str());
@@ -214,7 +232,7 @@ class exchange {
     // inside a co_await expression twice.
     const auto status = is_post_ ? http::status::bad_request : http::status::internal_server_error;
     std::string text = "git " + std::string(svc_.command) + " failed";
-    if (!why.empty()) text += ": " + why;
+    if (!why.empty()) text += ": " + client_safe(why);
     string_response res = text_response(status, std::move(text));
     co_return co_await send_response(conn_, parser_, std::move(res));
   }

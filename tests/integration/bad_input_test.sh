@@ -276,3 +276,13 @@ assert_eq "$BIG_TIP" "$(git -C "$WORK/big2" rev-parse HEAD)" "big clone tip"
 cmp -s "$WORK/big/blob.bin" "$WORK/big2/blob.bin" || fail "big clone content differs"
 wait_no_children 10
 pass "a full clone still works"
+
+# Git's own error text reaches the client without the server's paths.
+create_repo broken
+rm -rf "$DATA/repos/broken.git/objects"
+code=$(curl -s -o "$WORK/broken.out" -w '%{http_code}' "$BASE/repos/broken/info/refs?service=git-upload-pack")
+assert_eq 500 "$code" "advertisement of a broken repo"
+grep -q "git upload-pack failed: .*'broken'" "$WORK/broken.out" || fail "git's reason missing: $(cat "$WORK/broken.out")"
+! grep -q -e "$WORK" -e "$(realpath "$DATA")" -e "/repos/" "$WORK/broken.out" || fail "server path in the answer: $(cat "$WORK/broken.out")"
+grep -q "$DATA/repos/broken.git\|$(realpath "$DATA")/repos/broken.git" "$WORK/server.log" || fail "the log should keep git's full text"
+pass "git's errors reach the client without server paths"
