@@ -11,6 +11,7 @@
 #include "server/connection.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
+#include "server/session_api.hpp"
 #include "server/smart_http.hpp"
 #include "server/streamed_response.hpp"
 
@@ -97,9 +98,9 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
   const std::optional<std::string> repo = co_await offload(st, check);
   std::optional<string_response> refusal;
   if (!repo) {
-    refusal = api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
+    refusal = session_not_found(id);
   } else {
-    refusal = deny(st, who, *repo, gitproto::access_level::read, answer_style::json);
+    refusal = deny_session(st, who, id, *repo, gitproto::access_level::read);
   }
   if (refusal) {
     st.events.unsubscribe(sub);

@@ -256,7 +256,17 @@ std::optional<string_response> check_session_access(server_state& st, const api_
   } catch (const session_error&) {
     return std::nullopt;
   }
-  return deny(st, req.who, repo, needed_access(req), answer_style::json);
+  return deny_session(st, req.who, req.segments[1], repo, needed_access(req));
+}
+
+string_response session_not_found(const std::string& id) {
+  return api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
+}
+
+std::optional<string_response> deny_session(const server_state& st, const auth::principal& who, const std::string& id,
+                                            const std::string& repo, gitproto::access_level needs) {
+  if (st.auth.level(who, repo) == gitproto::access_level::none) return session_not_found(id);
+  return deny(st, who, repo, needs, answer_style::json);
 }
 
 string_response handle_session_api(server_state& st, const api_request& req) {

@@ -15,4 +15,11 @@ string_response handle_session_api(server_state& st, const api_request& req);
 // is read.
 std::optional<string_response> check_session_access(server_state& st, const api_request& req);
 
+// The answer for a caller without `needs` on session `id` (whose repo is
+// `repo`), nullopt when allowed. A caller who may not even read it gets
+// the 404 of an unknown id: others' sessions are not revealed.
+std::optional<string_response> deny_session(const server_state& st, const auth::principal& who, const std::string& id,
+                                            const std::string& repo, gitproto::access_level needs);
+string_response session_not_found(const std::string& id);
+
 }  // namespace agentgit::server

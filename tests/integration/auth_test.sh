@@ -282,13 +282,17 @@ assert_eq "$(csv alice-agent bob-agent bob-copy "$alice_repo" "$P0_REPO")" "$(li
 expect 200 "bob PUTs a file in bob-agent" PUT "/api/v1/sessions/$bob_sid/files/notes.txt" "${BOB[@]}" --data-binary 'bob notes'
 expect 200 "bob checkpoints bob-agent" POST "/api/v1/sessions/$bob_sid/checkpoint" "${BOB[@]}" "${JSON[@]}" \
   -d '{"tool":"Write","summary":"notes"}'
-# bob may not touch alice's session at all.
+# bob may not touch alice's session at all, nor learn that it exists: he
+# gets the very answer a made-up id gets.
+expect 404 "bob: a session that does not exist" GET /api/v1/sessions/0123456789ab "${BOB[@]}"
+missing_body=$(body | sed 's/0123456789ab/ID/')
 S=/api/v1/sessions/$alice_sid
 for route in "GET $S" "GET $S/log" "GET $S/diff" "GET $S/files/x.txt" "GET $S/events" "POST $S/sync" \
              "PUT $S/files/x.txt" "DELETE $S/files/x.txt" "DELETE $S" "DELETE $S?purge=true"; do
-  expect 403 "bob: $route" $route "${BOB[@]}" "${JSON[@]}" --max-time 5
+  expect 404 "bob: $route" $route "${BOB[@]}" "${JSON[@]}" --max-time 5
+  assert_eq "$missing_body" "$(body | sed "s/$alice_sid/ID/")" "bob's answer for $route"
 done
-expect 403 "bob: checkpoint alice's session" POST "$S/checkpoint" "${BOB[@]}" "${JSON[@]}" -d '{"tool":"Write","summary":"x"}'
+expect 404 "bob: checkpoint alice's session" POST "$S/checkpoint" "${BOB[@]}" "${JSON[@]}" -d '{"tool":"Write","summary":"x"}'
 # alice may read bob's session but not change it.
 S=/api/v1/sessions/$bob_sid
 for route in "GET $S" "GET $S/log" "GET $S/diff" "GET $S/files/notes.txt"; do
@@ -310,7 +314,7 @@ expect 200 "alice purges alice-agent (admin)" DELETE "/api/v1/sessions/$alice_ag
 [ ! -e "$DATA/repos/alice-agent.git" ] || fail "purge left the repo"
 expect 403 "alice purges her session-ID session (write, not admin)" DELETE "/api/v1/sessions/$alice_sid?purge=true" "${ALICE[@]}"
 expect 200 "alice ends her session-ID session (write)" DELETE "/api/v1/sessions/$alice_sid" "${ALICE[@]}"
-pass "API sessions: start needs write on the (default) repo name and read on from; reads need read, changes write, purge admin"
+pass "API sessions: start needs write on the (default) repo name and read on from; reads need read, changes write, purge admin; unreadable sessions look like missing ones"
 
 # ---- tokens -------------------------------------------------------------------
 expect 201 "bob creates a write token" POST /api/v1/tokens "${BOB[@]}" "${JSON[@]}" -d '{"name":"ci","access":"write"}'
