@@ -442,7 +442,7 @@ committer = "agentgit server <server@example.com>"
   CHECK_FALSE(parse_person("A\nB <a@b>").has_value());
 }
 
-TEST_CASE("[limits] sets every limit; bad values name the key") {
+TEST_CASE("[limits] sets every limit, and bad values name the key") {
   temp_dir dir;
   const std::string file = write_config(dir, R"(
 [limits]

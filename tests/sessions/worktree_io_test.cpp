@@ -127,7 +127,7 @@ TEST_CASE("worktree_io: a symlinked directory pointing outside is never gone thr
   CHECK(fs::is_symlink(t.wt / "a/link"));
 }
 
-TEST_CASE("worktree_io: writing onto a symlink is refused; its target is untouched") {
+TEST_CASE("worktree_io: writing onto a symlink is refused and its target is untouched") {
   trees t;
   fs::create_symlink(t.outside / "secret.txt", t.wt / "l");
   fs::create_symlink(t.outside / "not-yet.txt", t.wt / "dangling");
