@@ -213,6 +213,7 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
     case route_kind::healthz:
       co_return co_await send_response(c, parser, health_response(c.state));
     case route_kind::bad_request:
+      if (r.api) co_return co_await send_response(c, parser, api_error(http::status::bad_request, "INVALID_PATH", r.error));
       co_return co_await send_response(c, parser, text_response(http::status::bad_request, r.error));
     case route_kind::not_found:
       co_return co_await send_response(c, parser, text_response(http::status::not_found, r.error));

@@ -70,15 +70,25 @@ route match_git(const std::vector<std::string>& segs, const boost::urls::url_vie
 
 }  // namespace
 
+// A hostile path: an API call (a file path of the files API, most likely)
+// is told it is invalid, in JSON; elsewhere it names nothing we serve.
+route refuse_path(const boost::urls::url_view& url) {
+  if (!url.encoded_path().starts_with("/api/v1/")) return not_found("no such route");
+  route r = bad_request(
+      "invalid path: a '.' or '..' segment, or an encoded '/', '\\' or NUL, is not allowed");
+  r.api = true;
+  return r;
+}
+
 route match_route(std::string_view target) {
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return bad_request("malformed request target");
   const boost::urls::url_view url = *parsed;
-  if (has_dot_segment(url.encoded_path())) return not_found("no such route");
+  if (has_dot_segment(url.encoded_path())) return refuse_path(url);
   std::vector<std::string> segs;
   for (auto seg : url.segments()) {
     std::string s(seg);
-    if (is_hostile(s)) return not_found("no such route");
+    if (is_hostile(s)) return refuse_path(url);
     segs.push_back(std::move(s));
   }
   if (segs.size() == 1 && segs[0] == "healthz") {

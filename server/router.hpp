@@ -28,6 +28,7 @@ struct route {
   std::vector<std::string> segments;             // decoded, for api
   std::string query;                             // raw query, for api
   std::string error;                             // for bad_request / not_found
+  bool api = false;                              // under /api/v1/: errors are answered as JSON
 };
 
 route match_route(std::string_view target);

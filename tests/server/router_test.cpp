@@ -56,10 +56,17 @@ TEST_CASE("match_route: /api/v1") {
     CHECK(kind_name(match_route("/api/v2/repos").kind) == "not_found");
     CHECK(kind_name(match_route("/api").kind) == "not_found");
   }
-  SUBCASE("hostile segments are refused here too") {
-    CHECK(kind_name(match_route("/api/v1/repos/..").kind) == "not_found");
-    CHECK(kind_name(match_route("/api/v1/repos/a%2fb").kind) == "not_found");
-    CHECK(kind_name(match_route("/api/v1/sessions/x/files/a%00b").kind) == "not_found");
+  SUBCASE("hostile segments are refused here too, as bad requests answered in JSON") {
+    for (const std::string t : {"/api/v1/repos/..", "/api/v1/repos/a%2fb", "/api/v1/sessions/x/files/a%00b",
+                                "/api/v1/sessions/x/files/../../etc/passwd", "/api/v1/sessions/x/files/%2e%2e/y",
+                                "/api/v1/sessions/x/files/./y", "/api/v1/sessions/x/files/y/.",
+                                "/api/v1/sessions/x/files/a%5cb", "/api/v1/sessions/x/files/%2fetc"}) {
+      CAPTURE(t);
+      const route r = match_route(t);
+      CHECK(kind_name(r.kind) == "bad_request");
+      CHECK(r.api);
+      CHECK(r.segments.empty());
+    }
   }
 }
 
