@@ -26,7 +26,7 @@ struct connection {
   beast::flat_buffer buffer;
   server_state& state;
   unsigned last_status = 0;  // for the access log
-  std::string last_user;     // for the access log: who the request authenticated as, if anyone
+  std::string last_user;     // for the access log: who the request authenticated as (and the token's id), if anyone
 };
 
 // A request that cannot be served, found while reading its body, before

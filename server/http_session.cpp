@@ -230,7 +230,7 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
   }
   const auth::auth_result& who = *checked;
   const bool api = r.kind == route_kind::api;
-  if (who.who.user) c.last_user = who.who.name();
+  if (who.who.user) c.last_user = who.who.token_id.empty() ? who.who.name() : who.who.name() + " token=" + who.who.token_id;
   if (!who.ok) {
     answer_style style = answer_style::text;
     if (api) style = answer_style::json;
