@@ -26,7 +26,7 @@ for i in $(seq 1 8); do
 done
 pids=()
 for i in $(seq 1 8); do
-  (set +e; git -C "$WORK/c$i" push origin main >"$WORK/push$i.out" 2>&1; echo $? >"$WORK/push$i.rc") &
+  (set +e; git -C "$WORK/c$i" push origin main >"$WORK/push$i.out" 2>"$WORK/push$i.err"; echo $? >"$WORK/push$i.rc") &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
@@ -39,15 +39,21 @@ for i in $(seq 1 8); do
   if [ "$(cat "$WORK/push$i.rc")" = 0 ]; then
     accepted=$((accepted + 1))
     [ "$mine" = "$final" ] && final_was_accepted=yes
+    ! grep -q 'rejected\]' "$WORK/push$i.err" || fail "racer $i exited 0 but printed a rejection: $(cat "$WORK/push$i.err")"
   else
-    grep -qE "rejected|failed to push|cannot lock|failed to update" "$WORK/push$i.out" \
-      || fail "racer $i failed without being told why: $(cat "$WORK/push$i.out")"
+    # A ref-level verdict for main, not just "failed to push" (which git
+    # also prints when the HTTP exchange itself broke): "! [rejected]"
+    # (its advertisement already showed another racer's tip) or
+    # "! [remote rejected]" (receive-pack lost the compare-and-swap).
+    grep -qE '^ ! \[(remote )?rejected\] +main -> main \(.+\)$' \
+      "$WORK/push$i.err" || fail "racer $i failed without a rejection of main: $(cat "$WORK/push$i.err")"
     [ "$mine" != "$final" ] || fail "racer $i was told it failed, but its commit is the tip"
   fi
 done
 [ "$accepted" -ge 1 ] || fail "no racing push was accepted"
 assert_eq yes "$final_was_accepted" "the final tip is an accepted push"
 git --git-dir="$DATA/repos/busy.git" fsck --strict --no-progress --no-dangling || fail "fsck after racing pushes"
-echo "accepted $accepted of 8 racing pushes"
+echo "accepted $accepted of 8 racing pushes; rejections:"
+cat "$WORK"/push*.err | grep -E '^ ! \[' | sed 's/^/#   /' | sort | uniq -c || true
 pass "8 racing pushes"
 wait_no_children 5
