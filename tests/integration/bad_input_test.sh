@@ -2,7 +2,8 @@
 # Bad input gets a clear answer and reaches nothing: wrong methods, content
 # types and services; hostile repo names that must never reach a git
 # process (proved with a logging `git` wrapper the server runs instead of
-# git); garbage and truncated pkt-line bodies; bad Content-Encoding;
+# git); garbage and truncated pkt-line bodies; well-framed pushes with a
+# bad pack; bad and good Content-Encoding (a gzipped push lands);
 # malformed HTTP; and clients that vanish mid-clone leave no child behind.
 source "$(dirname "$0")/lib.sh"
 
@@ -168,6 +169,91 @@ git clone -q "$BASE/repos/legit.git" "$WORK/legit3" || fail "clone after garbage
 assert_eq "legit content" "$(cat "$WORK/legit3/README.md")" "content after garbage bodies"
 pass "garbage and truncated pkt-lines: 4xx, no hang, server fine"
 
+# ---- well-framed push commands, bad pack --------------------------------
+# The command list is valid; the pack after it is missing, not a pack,
+# garbage after a real header, cut short, or has a broken checksum. Git
+# must say so through report-status ("unpack <error>" and "ng") in a
+# complete 200, or the server a 4xx: never a 5xx, never a response cut off
+# after it started; nothing lands and the quarantine is gone.
+git clone -q "$BASE/repos/legit.git" "$WORK/packer" 2>/dev/null
+commit_file "$WORK/packer" small.txt "one small file"
+SMALL=$(git -C "$WORK/packer" rev-parse HEAD)
+printf '%s\n^%s\n' "$SMALL" "$TIP" | git -C "$WORK/packer" pack-objects -q --revs --stdout >"$WORK/small.pack"
+git -C "$WORK/packer" reset -q --hard "$TIP"
+mkdir -p "$WORK/packer/many"
+for i in $(seq 1 150); do echo "file $i" >"$WORK/packer/many/f$i.txt"; done
+git -C "$WORK/packer" add many && git -C "$WORK/packer" commit -q -m "150 files"
+BIG=$(git -C "$WORK/packer" rev-parse HEAD)
+printf '%s\n^%s\n' "$BIG" "$TIP" | git -C "$WORK/packer" pack-objects -q --revs --stdout >"$WORK/big.pack"
+# (over receive.unpackLimit's 100 objects: index-pack, not unpack-objects)
+[ "$(/usr/bin/python3 -c 'import sys; print(int.from_bytes(open(sys.argv[1], "rb").read(12)[8:], "big"))' \
+  "$WORK/big.pack")" -gt 100 ] || fail "the big pack should hold more than 100 objects"
+# push_commands NEW CAPABILITIES: main TIP -> NEW with report-status, flush.
+push_commands() {
+  local line="$TIP $1 refs/heads/main"
+  printf '%04x%s\0%s\n0000' $(( 4 + ${#line} + 1 + ${#2} + 1 )) "$line" "$2"
+}
+# push_raw FILE [curl args]: POSTs FILE to legit's receive-pack; sets CODE
+# and CURL_RC (0 only if the whole response, chunked framing included,
+# arrived); the body is in $WORK/resp.
+push_raw() {
+  local file=$1
+  shift
+  CURL_RC=0
+  CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 30 -X POST -H "Content-Type: $RP_REQ" "$@" \
+    --data-binary "@$file" "$BASE/repos/legit/git-receive-pack") || CURL_RC=$?
+}
+half() { head -c $(( $(stat -c %s "$1") / 2 )) "$1"; }
+/usr/bin/python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 0xff; sys.stdout.buffer.write(b)' \
+  "$WORK/big.pack" >"$WORK/big.badsum"
+{ push_commands "$BIG" report-status; } >"$WORK/bp.nopack"
+{ push_commands "$BIG" report-status; echo "this is not a pack"; } >"$WORK/bp.notpack"
+{ push_commands "$BIG" report-status; head -c 12 "$WORK/big.pack"; printf 'garbage%.0s' $(seq 1 512); } >"$WORK/bp.garbage"
+{ push_commands "$SMALL" report-status; half "$WORK/small.pack"; } >"$WORK/bp.trunc-small"
+{ push_commands "$BIG" report-status; half "$WORK/big.pack"; } >"$WORK/bp.trunc-big"
+{ push_commands "$BIG" "report-status side-band-64k"; half "$WORK/big.pack"; } >"$WORK/bp.trunc-sideband"
+{ push_commands "$BIG" report-status; cat "$WORK/big.badsum"; } >"$WORK/bp.badsum"
+log_from=$(( $(wc -l <"$WORK/server.log") + 1 ))
+for name in nopack notpack garbage trunc-small trunc-big trunc-sideband badsum; do
+  push_raw "$WORK/bp.$name"
+  assert_eq 0 "$CURL_RC" "bad pack '$name': curl exit code (a response cut off after it started?)"
+  case "$CODE" in
+    200)
+      grep -qa 'unpack ' "$WORK/resp" || fail "bad pack '$name': 200 without an unpack status: $(cat -v "$WORK/resp")"
+      ! grep -qa 'unpack ok' "$WORK/resp" || fail "bad pack '$name': git said 'unpack ok'"
+      grep -qa 'ng refs/heads/main' "$WORK/resp" || fail "bad pack '$name': main not reported as refused: $(cat -v "$WORK/resp")"
+      ;;
+    4[0-9][0-9]) ;;
+    *) fail "bad pack '$name': expected 200 with report-status or a 4xx, got $CODE: $(cat -v "$WORK/resp")" ;;
+  esac
+  echo "# bad pack $name: $CODE $(grep -ao 'unpack [^0]*' "$WORK/resp" | head -n 1)"
+  assert_alive
+done
+# The HTTP body itself ends early (the client half-closes mid-pack), with a
+# Content-Length and chunked: no 2xx, and git's child goes away.
+{ push_commands "$BIG" "report-status side-band-64k"; cat "$WORK/big.pack"; } >"$WORK/bp.full"
+# cut_push FRAMING: the status line answering the headers, FRAMING (a python
+# bytes expression over B, the whole body) and the first half of B.
+cut_push() {
+  raw_http "(lambda B: b'POST /repos/legit/git-receive-pack HTTP/1.1\r\nHost: localhost\r\nContent-Type: $RP_REQ\r\n'
+    + $1 + B[:len(B) // 2])(open('$WORK/bp.full', 'rb').read())"
+}
+for framing in "b'Content-Length: %d\r\n\r\n' % len(B)" "b'Transfer-Encoding: chunked\r\n\r\n%x\r\n' % len(B)"; do
+  status=$(cut_push "$framing")
+  case "$status" in "" | "HTTP/1.1 4"*) ;; *) fail "push body cut short ($framing): got '$status'" ;; esac
+  echo "# push body cut short: ${status:-connection closed}"
+  assert_alive
+done
+wait_no_children 10
+assert_eq "$TIP" "$(git ls-remote "$BASE/repos/legit.git" refs/heads/main | cut -f1)" "main after bad packs"
+git --git-dir="$DATA/repos/legit.git" cat-file -e "$BIG" 2>/dev/null && fail "an object of a refused pack landed"
+leftovers=$(find "$DATA/repos/legit.git/objects" -name 'tmp_objdir-*' -o -name 'tmp_pack_*' -o -name 'incoming-*')
+[ -z "$leftovers" ] || fail "quarantine left behind: $leftovers"
+git --git-dir="$DATA/repos/legit.git" fsck --strict --no-progress --no-dangling || fail "fsck after bad packs"
+! tail -n "+$log_from" "$WORK/server.log" | grep -E 'git-receive-pack 5[0-9][0-9]|after its answer started' \
+  || fail "a bad pack got a 5xx or failed after its answer started"
+pass "well-framed commands with a missing, garbage, truncated or corrupt pack, or a body cut short: a clear answer, nothing lands"
+
 # ---- Content-Encoding ----------------------------------------------------
 want_body() {  # a complete v0 full-clone request for TIP
   printf '0032want %s\n' "$TIP"
@@ -192,7 +278,16 @@ git init -q --bare "$WORK/verify.git"
 git -C "$WORK/verify.git" index-pack --stdin --fix-thin <"$WORK/gz.pack" >/dev/null || fail "the pack answered is not valid"
 git -C "$WORK/verify.git" cat-file -e "$TIP" || fail "the pack lacks the wanted commit"
 assert_eq 200 "$(post_body upload-pack "$WORK/want.plain")" "same request without gzip"
-pass "Content-Encoding: bad gzip 400, unknown 415, real gzip 200 with a valid pack"
+# A gzip-encoded push (what git sends for small pushes): the commands and a
+# real pack, gzipped; the ref moves.
+{ push_commands "$BIG" "report-status side-band-64k"; cat "$WORK/big.pack"; } | gzip -c >"$WORK/push.gz"
+push_raw "$WORK/push.gz" -H 'Content-Encoding: gzip'
+assert_eq "200 0" "$CODE $CURL_RC" "gzip-encoded push"
+grep -qa 'unpack ok' "$WORK/resp" || fail "gzip push: no 'unpack ok': $(cat -v "$WORK/resp")"
+grep -qa 'ok refs/heads/main' "$WORK/resp" || fail "gzip push: main not updated: $(cat -v "$WORK/resp")"
+assert_eq "$BIG" "$(git ls-remote "$BASE/repos/legit.git" refs/heads/main | cut -f1)" "main after the gzip push"
+git --git-dir="$DATA/repos/legit.git" fsck --strict --no-progress --no-dangling || fail "fsck after the gzip push"
+pass "Content-Encoding: bad gzip 400, unknown 415, real gzip fetch and push"
 
 # ---- malformed HTTP ------------------------------------------------------
 status_of() { raw_http "$1" | awk '{print $2}'; }
