@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up configuration: bad flags and config files stop start-up with a
-# clear message; non-loopback listening needs explicit anonymous access;
+# clear message; flags override the file's listen and data, and its other
+# keys still apply; non-loopback listening needs explicit anonymous access;
 # read_only refuses pushes clearly; one server per data directory; stale
 # locks from a crash are cleaned at start-up; SIGTERM exits 0.
 source "$(dirname "$0")/lib.sh"
@@ -65,6 +66,62 @@ assert_eq 2 "$RC" "exit code for a TOML syntax error"
 start_failure --config "$WORK/missing.toml"
 [[ $ERR == *missing.toml* ]] || fail "a missing config file is not named: $ERR"
 pass "bad config files stop start-up naming the key and the file"
+
+# ---- flags override the file's listen and data; its other keys still apply ----
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# serve_exactly ARGS...: `agentgit serve ARGS...` (no --data added), waits
+# until it listens; sets SERVER_PID.
+serve_exactly() {
+  : >"$WORK/server.out"
+  "$AGENTGIT_BIN" serve "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    grep -q 'listening on' "$WORK/server.out" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "serve $* exited at start-up: $(tail -n 5 "$WORK/server.log")"
+    sleep 0.05
+  done
+  fail "serve $* did not start listening"
+}
+FILE_PORT=$(free_port)
+FLAG_PORT=$(free_port)
+[ "$FILE_PORT" != "$FLAG_PORT" ] || FLAG_PORT=$(free_port)
+FILE_DATA=$WORK/file-data
+FLAG_DATA=$WORK/flag-data
+cat >"$CONF" <<EOF
+listen = "127.0.0.1:$FILE_PORT"
+data = "$FILE_DATA"
+
+[limits]
+max_api_body = 200
+max_header_bytes = "2KiB"
+EOF
+serve_exactly --config "$CONF" --listen "127.0.0.1:$FLAG_PORT" --data "$FLAG_DATA"
+grep -qxF "agentgit listening on http://127.0.0.1:$FLAG_PORT (data $FLAG_DATA)" "$WORK/server.out" \
+  || fail "the flags' address and data were not used: $(cat "$WORK/server.out")"
+BASE="http://127.0.0.1:$FLAG_PORT"
+assert_alive
+rc=0
+curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$FILE_PORT/healthz" || rc=$?
+[ "$rc" = 7 ] || fail "something answers on the file's port $FILE_PORT (curl exit $rc)"
+create_repo flagged
+git clone -q "$BASE/repos/flagged.git" "$WORK/flagged" 2>/dev/null
+commit_file "$WORK/flagged" a.txt "where does this land"
+git -C "$WORK/flagged" push -q origin main || fail "push to the server started with flags"
+assert_eq "$(git -C "$WORK/flagged" rev-parse HEAD)" "$(git --git-dir="$FLAG_DATA/repos/flagged.git" rev-parse main)" \
+  "main in the flag's data directory"
+[ ! -e "$FILE_DATA" ] || fail "the file's data directory was used: $(find "$FILE_DATA" | head)"
+# The file's [limits] still apply: a 201-byte API body gets 413, a 4 KB
+# header 431 (the defaults are 1 MiB and 16 KiB).
+long_name=$(printf 'n%.0s' $(seq 1 190))
+assert_eq 413 "$(http_status POST /api/v1/repos -H 'Content-Type: application/json' -d "{\"name\":\"$long_name\"}")" \
+  "an API body over the file's max_api_body"
+assert_eq 431 "$(http_status GET /healthz -H "X-Filler: $(printf 'x%.0s' $(seq 1 4096))")" \
+  "a header over the file's max_header_bytes"
+assert_eq 200 "$(http_status GET /healthz -H "X-Filler: $(printf 'x%.0s' $(seq 1 1024))")" "a 1 KB header"
+stop_server
+pass "--listen and --data override the file's listen and data; its [limits] still apply"
 
 # ---- non-loopback listening needs explicit anonymous access ------------------
 printf 'listen = "0.0.0.0:0"\n' >"$CONF"
