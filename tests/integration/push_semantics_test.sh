@@ -17,7 +17,8 @@ tip_a=$(git -C "$WORK/a" rev-parse HEAD)
 
 commit_file "$WORK/b" b.txt "from b"
 if git -C "$WORK/b" push origin main 2>"$WORK/nonff.err"; then fail "a non-fast-forward push was accepted"; fi
-grep -q "rejected" "$WORK/nonff.err" || fail "the client was not told: $(cat "$WORK/nonff.err")"
+grep -qE '^ ! \[rejected\] +main -> main \((fetch first|non-fast-forward)\)$' "$WORK/nonff.err" \
+  || fail "the client was not told: $(cat "$WORK/nonff.err")"
 assert_eq "$tip_a" "$(git ls-remote "$url" refs/heads/main | cut -f1)" "main after the rejected push"
 pass "non-fast-forward rejected"
 
@@ -36,10 +37,16 @@ if git -C "$WORK/a" push origin HEAD:refs/heads/plain HEAD:refs/heads/dir/y 2>"$
   fail "a push creating refs/heads/dir/y next to refs/heads/dir succeeded"
 fi
 [ -n "$(git ls-remote "$url" refs/heads/plain)" ] || fail "without --atomic the good update should land"
+grep -qE '^ ! \[remote rejected\] +HEAD -> dir/y \(failed to update ref\)$' "$WORK/plain.err" \
+  || fail "the refused ref was not reported: $(cat "$WORK/plain.err")"
 if git -C "$WORK/a" push --atomic origin HEAD:refs/heads/newbranch HEAD:refs/heads/dir/x 2>"$WORK/atomic.err"; then
   fail "an atomic push with one failing ref succeeded"
 fi
 [ -z "$(git ls-remote "$url" refs/heads/newbranch)" ] || fail "--atomic: newbranch was created although dir/x failed"
+for ref in newbranch dir/x; do
+  grep -qE "^ ! \[remote rejected\] +HEAD -> $ref \(atomic transaction failed\)$" "$WORK/atomic.err" \
+    || fail "--atomic: $ref not reported as refused: $(cat "$WORK/atomic.err")"
+done
 git -C "$WORK/a" push -q --atomic origin HEAD:refs/heads/newbranch HEAD:refs/heads/other || fail "a good atomic push"
 [ -n "$(git ls-remote "$url" refs/heads/newbranch)" ] && [ -n "$(git ls-remote "$url" refs/heads/other)" ] \
   || fail "--atomic: both refs should exist"
