@@ -54,6 +54,10 @@ start_server() {
 # these arguments (and --data), waits until it listens, sets PORT, BASE and
 # SERVER_PID.
 launch_server() {
+  # Emptied here, not by the redirection below: that one runs in the
+  # background child, so the loop could read the previous server's line
+  # (and then an empty file).
+  : >"$WORK/server.out"
   "$AGENTGIT_BIN" serve --data "$DATA" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   local i
