@@ -11,7 +11,8 @@ const char* const usage =
     "       agentgit hash-password < password-file\n"
     "       agentgit --version\n"
     "\n"
-    "serve           run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data)\n"
+    "serve           run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data);\n"
+    "                HOST is an IPv4 address, an IPv6 address in brackets or localhost (127.0.0.1)\n"
     "hash-password   read a password on stdin, print its hash for [[auth.users]] password_hash\n";
 
 int usage_error(const std::string& message) {

@@ -2,9 +2,12 @@
 #include "config/config.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <system_error>
 #include <toml++/toml.h>
 
 #include "auth/access.hpp"
@@ -161,7 +164,36 @@ void read_commits(server_config& cfg, const toml::node& node, const std::string&
   }
 }
 
-void read_file(server_config& cfg, const std::string& path) {
+// The data directory must be one, or be creatable: the nearest part of the
+// path that exists is a directory we may write in. Checked here so that a
+// bad value is a config_error naming where it came from, not a filesystem
+// error from deep inside start-up.
+void check_data_dir(const std::filesystem::path& dir, const std::string& origin) {
+  namespace fs = std::filesystem;
+  const std::string quoted = "'" + dir.string() + "'";
+  std::error_code ec;
+  fs::path existing = dir;
+  while (!fs::exists(existing, ec)) {
+    if (ec) throw config_error(origin + ": " + quoted + ": " + ec.message());
+    const fs::path parent = existing.parent_path();
+    existing = parent.empty() || parent == existing ? fs::path(".") : parent;
+  }
+  const bool is_dir = fs::is_directory(existing, ec);
+  if (ec) throw config_error(origin + ": " + quoted + ": " + ec.message());
+  const bool whole = existing == dir;
+  if (!is_dir)
+    throw config_error(origin + ": " + quoted + (whole ? " is not a directory"
+                                                       : " cannot be created: '" + existing.string() +
+                                                             "' is not a directory"));
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    const std::string why = std::generic_category().message(errno);
+    throw config_error(origin + ": " + quoted +
+                       (whole ? " is not writable: " + why
+                              : " cannot be created in '" + existing.string() + "': " + why));
+  }
+}
+
+void read_file(server_config& cfg, const std::string& path, std::string& data_origin) {
   toml::table tbl;
   try {
     tbl = toml::parse_file(path);
@@ -173,7 +205,10 @@ void read_file(server_config& cfg, const std::string& path) {
   for (const auto& [k, v] : tbl) {
     const std::string key(k.str());
     if (key == "listen") apply_listen(cfg, string_of(v, path, key), path + ": listen");
-    else if (key == "data") cfg.data_dir = string_of(v, path, key);
+    else if (key == "data") {
+      data_origin = path + ": data";
+      apply_data(cfg, string_of(v, path, key), data_origin);
+    }
     else if (key == "read_only") cfg.read_only = bool_of(v, path, key);
     else if (key == "session_idle_timeout") cfg.session_idle_timeout = duration_of(v, path, key);
     else if (key == "commit_mode") {
@@ -244,27 +279,45 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
 void apply_listen(server_config& cfg, const std::string& value, const std::string& origin) {
   std::string host;
   std::string port;
+  unsigned char buf[16];
   if (!value.empty() && value.front() == '[') {
     const auto close = value.find(']');
     if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':')
       throw config_error(origin + ": '" + value + "' must be [IPV6]:PORT");
     host = value.substr(1, close - 1);
     port = value.substr(close + 2);
+    if (inet_pton(AF_INET6, host.c_str(), buf) != 1)
+      throw config_error(origin + ": '" + host + "' is not an IPv6 address (brackets are for IPv6 only)");
   } else {
     const auto colon = value.rfind(':');
     if (colon == std::string::npos) throw config_error(origin + ": '" + value + "' must be HOST:PORT");
     host = value.substr(0, colon);
     port = value.substr(colon + 1);
+    if (host.find(':') != std::string::npos)
+      throw config_error(origin + ": '" + value + "': an IPv6 address goes in brackets, as in [::1]:8080");
+    // localhost is the IPv4 loopback: one listener, and no resolver whose
+    // answer depends on /etc/hosts. Clients that try ::1 first fall back
+    // to 127.0.0.1 at once (nothing listens on ::1, so it is refused).
+    if (host.size() == 9 && std::equal(host.begin(), host.end(), "localhost",
+                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      host = "127.0.0.1";
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1)
+      throw config_error(origin + ": '" + host +
+                         "' is not an IP address or localhost (HOST is an IPv4 address, [IPV6] or localhost)");
   }
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1)
-    throw config_error(origin + ": '" + host + "' is not an IP address");
   unsigned p = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p > 65535)
     throw config_error(origin + ": '" + port + "' is not a port number (0-65535)");
   cfg.listen_host = host;
   cfg.listen_port = static_cast<std::uint16_t>(p);
+}
+
+void apply_data(server_config& cfg, const std::string& value, const std::string& origin) {
+  if (value.empty()) throw config_error(origin + ": must not be empty");
+  if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    throw config_error(origin + ": must not contain control characters");
+  cfg.data_dir = value;
 }
 
 bool is_loopback_host(const std::string& host) {
@@ -291,15 +344,23 @@ void validate(const server_config& cfg) {
 server_config load(const flag_values& flags,
                    const std::function<std::optional<std::string>(const char*)>& env) {
   server_config cfg;
-  if (flags.config_file) read_file(cfg, *flags.config_file);
+  std::string data_origin = "data (the default)";
+  if (flags.config_file) read_file(cfg, *flags.config_file, data_origin);
   if (auto v = env("AGENTGIT_LISTEN")) apply_listen(cfg, *v, "AGENTGIT_LISTEN");
-  if (auto v = env("AGENTGIT_DATA")) cfg.data_dir = *v;
+  if (auto v = env("AGENTGIT_DATA")) {
+    data_origin = "AGENTGIT_DATA";
+    apply_data(cfg, *v, data_origin);
+  }
   if (auto v = env("AGENTGIT_READ_ONLY")) {
     if (!parse_bool_text(*v, cfg.read_only)) throw config_error("AGENTGIT_READ_ONLY: '" + *v + "' must be true or false");
   }
   if (flags.listen) apply_listen(cfg, *flags.listen, "--listen");
-  if (flags.data) cfg.data_dir = *flags.data;
+  if (flags.data) {
+    data_origin = "--data";
+    apply_data(cfg, *flags.data, data_origin);
+  }
   validate(cfg);
+  check_data_dir(cfg.data_dir, data_origin);
   return cfg;
 }
 

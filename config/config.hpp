@@ -80,9 +80,15 @@ struct flag_values {
 server_config load(const flag_values& flags,
                    const std::function<std::optional<std::string>(const char*)>& env);
 
-// Applies "HOST:PORT" (IPv6 hosts in brackets) to cfg; `origin` names where
-// the value came from for the error message.
+// Applies "HOST:PORT" to cfg: HOST is an IPv4 address, an IPv6 address in
+// brackets ("[::1]:8080") or localhost (127.0.0.1 only); any other name is
+// refused. `origin` names where the value came from for the error message.
 void apply_listen(server_config& cfg, const std::string& value, const std::string& origin);
+
+// Applies a data directory value (not empty, no control characters) to
+// cfg; `origin` as for apply_listen. load() then checks that the final
+// value is a directory, or can be created, and is writable.
+void apply_data(server_config& cfg, const std::string& value, const std::string& origin);
 
 // Parses a byte size: 1048576, "512KiB", "64MiB", "8GiB".
 std::optional<std::uint64_t> parse_size(const std::string& text);

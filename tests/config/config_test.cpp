@@ -8,6 +8,8 @@
 
 #include "auth/password.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -90,10 +92,11 @@ TEST_CASE("load without a file gives the documented defaults") {
 
 TEST_CASE("load reads every key of a config file") {
   temp_dir dir;
+  const std::string data = (dir.path / "srv" / "agentgit").string();  // load() checks it can be created
   SUBCASE("the documented keys") {
     const std::string file = write_config(dir, R"(
 listen = "0.0.0.0:9000"
-data = "/srv/agentgit"
+data = ")" + data + R"("
 read_only = true
 session_idle_timeout = "15m"
 commit_mode = "on-change"
@@ -104,7 +107,7 @@ anonymous = "read"
     const server_config cfg = load(with_file(file), no_env);
     CHECK(cfg.listen_host == "0.0.0.0");
     CHECK(cfg.listen_port == 9000);
-    CHECK(cfg.data_dir == fs::path("/srv/agentgit"));
+    CHECK(cfg.data_dir == fs::path(data));
     CHECK(cfg.read_only);
     CHECK(cfg.session_idle_timeout == 15min);
     CHECK(cfg.mode == commit_mode::on_change);
@@ -223,7 +226,7 @@ TEST_CASE("load names the key with a bad value") {
     const char* toml;
     const char* key;
   };
-  for (const bad_value& b : {bad_value{"listen = \"localhost:8080\"", "listen"},
+  for (const bad_value& b : {bad_value{"listen = \"example.com:8080\"", "listen"},
                              bad_value{"listen = \"127.0.0.1:70000\"", "listen"},
                              bad_value{"commit_mode = \"sometimes\"", "commit_mode"},
                              bad_value{"session_idle_timeout = \"10 minutes\"", "session_idle_timeout"},
@@ -294,6 +297,15 @@ TEST_CASE("apply_listen") {
     CHECK(cfg.listen_host == "::");
     CHECK(cfg.listen_port == 443);
   }
+  SUBCASE("localhost is 127.0.0.1, whatever its case") {
+    apply_listen(cfg, "localhost:8081", "test");
+    CHECK(cfg.listen_host == "127.0.0.1");
+    CHECK(cfg.listen_port == 8081);
+    cfg.listen_host = "10.0.0.1";
+    apply_listen(cfg, "LocalHost:0", "test");
+    CHECK(cfg.listen_host == "127.0.0.1");
+    CHECK(cfg.listen_port == 0);
+  }
   SUBCASE("port 0 and 65535 are ports") {
     apply_listen(cfg, "127.0.0.1:0", "test");
     CHECK(cfg.listen_port == 0);
@@ -301,9 +313,11 @@ TEST_CASE("apply_listen") {
     CHECK(cfg.listen_port == 65535);
   }
   SUBCASE("bad values throw, name where they came from and leave cfg alone") {
-    for (const std::string value : {"localhost:8080", "example.com:80", "256.1.1.1:80", ":8080", "127.0.0.1",
-                              "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x",
-                              "127.0.0.1: 80", "[::1]", "[::1]8080", "[::1:8080", "[]:80", "[127.0.0.1]:80x", ""}) {
+    for (const std::string value : {"example.com:80", "localhost.:80", "localhost:", "localhost:http", "256.1.1.1:80",
+                              ":8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:-1",
+                              "127.0.0.1:80x", "127.0.0.1: 80", "[::1]", "[::1]8080", "[::1:8080", "[]:80",
+                              "[127.0.0.1]:80x", "[127.0.0.1]:80", "[localhost]:80", "::1:8080", "::1", "",
+                              "0x7f.1:80", "127.1:80"}) {
       CAPTURE(value);
       server_config before;
       const std::string msg = config_error_of([&] { apply_listen(before, value, "--listen"); });
@@ -312,38 +326,109 @@ TEST_CASE("apply_listen") {
       CHECK(before.listen_port == 8080);
     }
   }
+  SUBCASE("the messages say what is expected") {
+    server_config c;
+    const std::string name = config_error_of([&] { apply_listen(c, "example.com:80", "--listen"); });
+    CHECK(contains(name, "'example.com' is not an IP address or localhost"));
+    const std::string v6 = config_error_of([&] { apply_listen(c, "::1:8080", "--listen"); });
+    CHECK(contains(v6, "[::1]:8080"));
+    const std::string v4 = config_error_of([&] { apply_listen(c, "[127.0.0.1]:80", "--listen"); });
+    CHECK(contains(v4, "IPv6"));
+  }
+}
+
+TEST_CASE("data directory values name where they came from") {
+  temp_dir dir;
+  const std::string file_path = (dir.path / "a-file").string();
+  std::ofstream(file_path) << "x";
+  const auto file_with = [&](const std::string& data) { return write_config(dir, "data = \"" + data + "\"\n"); };
+  const auto flag_with = [](const std::string& data) {
+    flag_values f;
+    f.data = data;
+    return f;
+  };
+
+  SUBCASE("an empty value") {
+    const std::string cfg_file = file_with("");
+    CHECK(contains(config_error_of([&] { load(with_file(cfg_file), no_env); }), cfg_file + ": data: must not be empty"));
+    CHECK(contains(config_error_of([&] { load({}, env_from({{"AGENTGIT_DATA", ""}})); }),
+                   "AGENTGIT_DATA: must not be empty"));
+    CHECK(contains(config_error_of([&] { load(flag_with(""), no_env); }), "--data: must not be empty"));
+  }
+  SUBCASE("a path under something that is not a directory") {
+    const std::string bad = file_path + "/data";
+    const std::string expected = "'" + bad + "' cannot be created: '" + file_path + "' is not a directory";
+    const std::string cfg_file = file_with(bad);
+    const std::string from_file = config_error_of([&] { load(with_file(cfg_file), no_env); });
+    CHECK_MESSAGE(contains(from_file, cfg_file + ": data: " + expected), from_file);
+    const std::string from_env = config_error_of([&] { load({}, env_from({{"AGENTGIT_DATA", bad}})); });
+    CHECK_MESSAGE(contains(from_env, "AGENTGIT_DATA: " + expected), from_env);
+    const std::string from_flag = config_error_of([&] { load(flag_with(bad), no_env); });
+    CHECK_MESSAGE(contains(from_flag, "--data: " + expected), from_flag);
+    CHECK(contains(config_error_of([&] { load(flag_with("/dev/null/x"), no_env); }),
+                   "'/dev/null' is not a directory"));
+  }
+  SUBCASE("a file where the directory should be") {
+    CHECK(contains(config_error_of([&] { load(flag_with(file_path), no_env); }),
+                   "--data: '" + file_path + "' is not a directory"));
+  }
+  SUBCASE("control characters") {
+    CHECK(contains(config_error_of([&] { load(flag_with((dir.path / "a\nb").string()), no_env); }),
+                   "--data: must not contain control characters"));
+  }
+  SUBCASE("a directory we may not write in") {
+    if (::geteuid() == 0) return;  // root writes anywhere
+    const fs::path locked = dir.path / "locked";
+    fs::create_directory(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+    CHECK(contains(config_error_of([&] { load(flag_with((locked / "data").string()), no_env); }),
+                   "--data: '" + (locked / "data").string() + "' cannot be created in '" + locked.string() + "'"));
+    CHECK(contains(config_error_of([&] { load(flag_with(locked.string()), no_env); }), "is not writable"));
+  }
+  SUBCASE("the last value is the one checked: a later good value wins") {
+    const auto cfg = load(flag_with((dir.path / "new" / "deeper").string()), env_from({{"AGENTGIT_DATA", file_path}}));
+    CHECK(cfg.data_dir == dir.path / "new" / "deeper");
+    CHECK_FALSE(fs::exists(dir.path / "new"));  // checked, not created
+  }
+  SUBCASE("existing and relative directories are fine") {
+    CHECK(load(flag_with(dir.path.string()), no_env).data_dir == dir.path);
+    CHECK(load(flag_with("relative/data"), no_env).data_dir == fs::path("relative/data"));
+  }
 }
 
 TEST_CASE("load precedence: file, then environment, then flags") {
   temp_dir dir;
+  const std::string from_file = (dir.path / "from-file").string();
+  const std::string from_env = (dir.path / "from-env").string();
+  const std::string from_flag = (dir.path / "from-flag").string();
   const std::string file = write_config(dir, R"(
 listen = "127.0.0.1:1111"
-data = "/from/file"
+data = ")" + from_file + R"("
 read_only = false
 )");
 
   SUBCASE("the file alone") {
     const auto cfg = load(with_file(file), no_env);
     CHECK(cfg.listen_port == 1111);
-    CHECK(cfg.data_dir == fs::path("/from/file"));
+    CHECK(cfg.data_dir == fs::path(from_file));
   }
   SUBCASE("the environment overrides the file") {
     const auto cfg = load(with_file(file), env_from({{"AGENTGIT_LISTEN", "127.0.0.2:2222"},
-                                                     {"AGENTGIT_DATA", "/from/env"},
+                                                     {"AGENTGIT_DATA", from_env},
                                                      {"AGENTGIT_READ_ONLY", "true"}}));
     CHECK(cfg.listen_host == "127.0.0.2");
     CHECK(cfg.listen_port == 2222);
-    CHECK(cfg.data_dir == fs::path("/from/env"));
+    CHECK(cfg.data_dir == fs::path(from_env));
     CHECK(cfg.read_only);
   }
   SUBCASE("flags override the environment") {
     flag_values flags = with_file(file);
     flags.listen = "127.0.0.3:3333";
-    flags.data = "/from/flag";
-    const auto cfg = load(flags, env_from({{"AGENTGIT_LISTEN", "127.0.0.2:2222"}, {"AGENTGIT_DATA", "/from/env"}}));
+    flags.data = from_flag;
+    const auto cfg = load(flags, env_from({{"AGENTGIT_LISTEN", "127.0.0.2:2222"}, {"AGENTGIT_DATA", from_env}}));
     CHECK(cfg.listen_host == "127.0.0.3");
     CHECK(cfg.listen_port == 3333);
-    CHECK(cfg.data_dir == fs::path("/from/flag"));
+    CHECK(cfg.data_dir == fs::path(from_flag));
   }
   SUBCASE("a bad environment value names the variable") {
     CHECK(contains(config_error_of([&] { load(with_file(file), env_from({{"AGENTGIT_LISTEN", "nope"}})); }),

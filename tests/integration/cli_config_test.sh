@@ -16,7 +16,7 @@ start_failure() {
 }
 
 # ---- bad --listen ----------------------------------------------------------
-for bad in nope 127.0.0.1:99999 127.0.0.1: :8080 127.0.0.1:-1 localhost:80 '[::1]' 300.1.1.1:80 127.0.0.1:80x; do
+for bad in nope 127.0.0.1:99999 127.0.0.1: :8080 127.0.0.1:-1 '[::1]' 300.1.1.1:80 127.0.0.1:80x; do
   start_failure --listen "$bad"
   assert_eq 2 "$RC" "exit code for --listen '$bad'"
   [[ $ERR == *--listen* ]] || fail "--listen '$bad': the message does not name --listen: $ERR"
@@ -227,3 +227,77 @@ curl -s -o /dev/null --max-time 2 "$BASE/healthz" || rc=$?
 start_server
 assert_alive
 pass "SIGTERM stops the server with exit code 0"
+
+# ---- bad data directories name where the value came from; --listen hosts ----
+stop_server
+# start_failure_bare ARGS...: like start_failure, without the --data it adds,
+# so a data value from the file or the environment is the one used.
+start_failure_bare() {
+  RC=0
+  ERR=$(cd "$WORK" && timeout 10 "$AGENTGIT_BIN" serve "$@" 2>&1 </dev/null) || RC=$?
+  [ "$RC" != 124 ] || fail "serve $* did not stop: it kept running"
+}
+# expect_data_error WHERE WHAT: exit 2, a configuration error naming WHERE
+# and WHAT, and no raw filesystem error.
+expect_data_error() {
+  assert_eq 2 "$RC" "exit code for a bad data directory from $1"
+  [[ $ERR == *"configuration error: $1"* && $ERR == *"$2"* ]] || fail "bad data from $1: expected '$2': $ERR"
+  [[ $ERR != *"filesystem error"* && $ERR != *"listening on"* ]] || fail "bad data from $1: $ERR"
+}
+start_failure_bare --data /dev/null/x
+expect_data_error --data "'/dev/null/x' cannot be created: '/dev/null' is not a directory"
+start_failure_bare --data ''
+expect_data_error --data "must not be empty"
+echo x >"$WORK/a-file"
+start_failure_bare --data "$WORK/a-file"
+expect_data_error --data "'$WORK/a-file' is not a directory"
+printf 'data = "/dev/null/x"\n' >"$CONF"
+start_failure_bare --config "$CONF"
+expect_data_error "$CONF: data" "'/dev/null' is not a directory"
+printf 'data = ""\n' >"$CONF"
+start_failure_bare --config "$CONF"
+expect_data_error "$CONF: data" "must not be empty"
+AGENTGIT_DATA=/dev/null/x start_failure_bare
+expect_data_error AGENTGIT_DATA "'/dev/null' is not a directory"
+AGENTGIT_DATA= start_failure_bare
+expect_data_error AGENTGIT_DATA "must not be empty"
+# The flag wins over the environment, and only the value used is checked.
+AGENTGIT_DATA=/dev/null/x launch_server --listen 127.0.0.1:0
+assert_alive
+stop_server
+pass "a bad data directory stops start-up naming --data, the file's data key or AGENTGIT_DATA (exit 2)"
+
+for bad in example.com:80 localhost.:80 ::1:8080 '[127.0.0.1]:80' '[localhost]:80'; do
+  start_failure --listen "$bad"
+  assert_eq 2 "$RC" "exit code for --listen '$bad'"
+  [[ $ERR == *"configuration error: --listen"* ]] || fail "--listen '$bad': $ERR"
+done
+start_failure --listen example.com:80
+[[ $ERR == *"not an IP address or localhost"* ]] || fail "--listen example.com:80: the message does not say what is expected: $ERR"
+start_failure --listen ::1:8080
+[[ $ERR == *"[::1]:8080"* ]] || fail "--listen ::1:8080: the message does not show the bracketed form: $ERR"
+
+launch_server --listen localhost:0
+grep -q 'listening on http://127.0.0.1:' "$WORK/server.out" || fail "localhost is not 127.0.0.1: $(cat "$WORK/server.out")"
+git ls-remote "http://localhost:$PORT/repos/demo.git" refs/heads/main | grep -q refs/heads/main ||
+  fail "ls-remote through http://localhost:$PORT"
+stop_server
+AGENTGIT_LISTEN=LOCALHOST:0 launch_server
+grep -q 'listening on http://127.0.0.1:' "$WORK/server.out" || fail "AGENTGIT_LISTEN=LOCALHOST:0: $(cat "$WORK/server.out")"
+stop_server
+printf 'listen = "localhost:0"\n' >"$CONF"
+launch_server --config "$CONF"
+grep -q 'listening on http://127.0.0.1:' "$WORK/server.out" || fail "listen = localhost:0 in the file: $(cat "$WORK/server.out")"
+stop_server
+pass "--listen, AGENTGIT_LISTEN and listen = take localhost (127.0.0.1); other names and unbracketed IPv6 are refused"
+
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  launch_server --listen '[::1]:0'
+  grep -q 'listening on http://\[::1\]:' "$WORK/server.out" || fail "not listening on [::1]: $(cat "$WORK/server.out")"
+  git ls-remote "http://[::1]:$PORT/repos/demo.git" refs/heads/main | grep -q refs/heads/main ||
+    fail "ls-remote through http://[::1]:$PORT"
+  stop_server
+  pass "--listen [::1]:PORT serves over IPv6"
+else
+  echo "skip - no IPv6 loopback here: [::1] not tried"
+fi
