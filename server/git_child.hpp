@@ -1,9 +1,34 @@
 // One git child process (upload-pack / receive-pack) with its stdin and
 // stdout as Asio pipes and its stderr captured in memory for the log and
-// error messages. Spawned with posix_spawn (safe in a threaded server,
-// no fd leaks: everything above stderr is closed), in its own process
-// group so stopping it also stops pack-objects and index-pack below it;
-// waited on through a Boost.Process v2 handle (pidfd).
+// error messages. Started with posix_spawn: in its own process group (so
+// stopping it also stops pack-objects and index-pack below it), SIGPIPE,
+// SIGTERM and SIGINT at their defaults, no signal blocked, nothing above
+// stderr left open. Waited on through a Boost.Process v2 handle (pidfd).
+//
+// Why not a Boost.Process v2 launcher (Boost 1.81, boost/process/v2/posix/):
+// every launcher calls the io_context's notify_fork(fork_child) in the child
+// (vfork_launcher.hpp:104, default_launcher.hpp:399,
+// fork_and_forget_launcher.hpp:102), which is not async-signal-safe:
+// - vfork_launcher: the child shares the parent's memory, and
+//   epoll_reactor::notify_fork (asio/detail/impl/epoll_reactor.ipp:98-127)
+//   re-creates the epoll, timer and interrupter fds and stores their
+//   numbers in the parent's reactor; the next descriptor the parent
+//   registers fails ("assign: Invalid argument",
+//   reactive_descriptor_service.ipp:120; boostorg/process#314).
+// - default_launcher: the forked child allocates
+//   (service_registry.ipp:64-72) and locks registered_descriptors_mutex_
+//   (epoll_reactor.ipp:130), which the accept loop's thread takes for every
+//   io_context: a fork at that moment leaves the child waiting forever and
+//   the parent's I/O thread blocked on the exec pipe
+//   (default_launcher.hpp:420; chriskohlhoff/asio#1503,
+//   boostorg/process#430). The child also re-adds every socket of the
+//   io_context to a new epoll before exec.
+// - close_handles.ipp:134-135 compares each whitelisted fd with itself, so
+//   gaps in the whitelist are never closed: with the launcher's exec pipe
+//   whitelisted (default_launcher.hpp:381), fds from 3 up to that pipe
+//   reach git unless close-on-exec, and Asio's accepted sockets are not.
+// All three were reproduced; the fork-based launcher also cost 2.5-6x
+// posix_spawn per spawn.
 #pragma once
 
 #include "server/net.hpp"  // Asio before Process v2: 1.81 needs it
