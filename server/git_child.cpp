@@ -108,11 +108,10 @@ git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : s
   posix_spawn_file_actions_adddup2(&s.actions, stderr_fd_, 2);
   posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
   posix_spawnattr_setpgroup(&s.attr, 0);
+  // Every signal at its default, whatever the server was started with
+  // (a shell or supervisor may have left SIGQUIT or SIGHUP ignored).
   sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
+  sigfillset(&defaults);
   posix_spawnattr_setsigdefault(&s.attr, &defaults);
   sigset_t none;
   sigemptyset(&none);

@@ -23,6 +23,11 @@ mkdir -p "$FAKEBIN"
 cat >"$FAKEBIN/git" <<EOF
 #!/bin/sh
 { echo "call:"; for a in "\$@"; do printf 'arg: %s\n' "\$a"; done; } >>"$ARGV_LOG"
+# What git inherits: open fds (as ls sees its own: plus 3, its listing),
+# process group, ignored and blocked signals (as grep sees its own).
+{ echo "fds: \$(ls /proc/self/fd | sort -n | tr '\n' ' ')"
+  echo "pgid: \$(ps -o pgid= -p \$\$ | tr -d ' ') pid: \$\$"
+  grep -E '^Sig(Ign|Blk):' /proc/self/status; } >>"$WORK/git-env.log"
 exec "$REAL_GIT" "\$@"
 EOF
 chmod +x "$FAKEBIN/git"
@@ -42,6 +47,22 @@ grep -q "arg: $DATA/repos/legit.git" "$ARGV_LOG" || fail "the git wrapper did no
 TIP=$(git ls-remote "$BASE/repos/legit.git" refs/heads/main | cut -f1)
 [ ${#TIP} = 40 ] || fail "ls-remote gave no tip: '$TIP'"
 pass "wrapper sees legit git calls"
+
+# Every git child has only stdin, stdout and stderr open, leads a process
+# group of its own (so stopping it stops pack-objects below it), and
+# neither ignores nor blocks any signal.
+[ "$(grep -c '^fds:' "$WORK/git-env.log")" -ge 3 ] || fail "the wrapper logged no children: $(cat "$WORK/git-env.log")"
+bad=$(grep '^fds:' "$WORK/git-env.log" | grep -v '^fds: 0 1 2 3 $' || true)
+[ -z "$bad" ] || fail "a git child inherited more than fds 0-2: $bad"
+bad=$(grep '^pgid:' "$WORK/git-env.log" | awk '$2 != $4' || true)
+[ -z "$bad" ] || fail "a git child is not its own process group leader: $bad"
+# (Bit N is signal N+1; glibc reserves signals 32 and 33 for itself, so
+# only signals 1-31 count.)
+bad=$( (grep '^SigBlk:' "$WORK/git-env.log" | grep -v '0000000000000000$'
+        grep '^SigIgn:' "$WORK/git-env.log" | while read -r _ mask; do
+          [ $(( 0x$mask & 0x7fffffff )) = 0 ] || echo "SigIgn: $mask"; done) || true)
+[ -z "$bad" ] || fail "a git child ignores or blocks signals: $bad"
+pass "git children: fds 0-2 only, own process group, default signals"
 
 # ---- methods, content types, services, unknown repos ---------------------
 # header_of METHOD PATH HEADER [curl args]: status and the named header.
