@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -212,6 +214,69 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
     fd_guard parent(open_parent(root, upto, false));
     if (parent.fd < 0 || ::unlinkat(parent.fd, upto.back().c_str(), AT_REMOVEDIR) != 0) break;
   }
+  return true;
+}
+
+entry_kind worktree_entry_kind(const std::filesystem::path& root, const std::string& rel) {
+  const auto parts = split(rel);
+  fd_guard dir(open_parent(root, parts, false));
+  if (dir.fd < 0) return entry_kind::missing;
+  struct stat st;
+  if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return entry_kind::missing;
+    throw worktree_error("cannot look at " + rel + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return entry_kind::directory;
+  if (S_ISLNK(st.st_mode)) return entry_kind::symlink;
+  if (S_ISREG(st.st_mode)) return entry_kind::file;
+  return entry_kind::other;
+}
+
+namespace {
+
+// Removes `name` in the directory `parent` and, for a directory, all below
+// it; `rel` names it in messages.
+void remove_below(int parent, const std::string& name, const std::string& rel) {
+  struct stat st;
+  if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    throw worktree_error("cannot delete " + rel + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    const int fd = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw worktree_error("cannot open " + rel + ": " + std::strerror(errno));
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+      ::close(fd);
+      throw worktree_error("cannot open " + rel + ": " + std::strerror(errno));
+    }
+    std::vector<std::string> names;
+    while (const struct dirent* e = ::readdir(d)) {
+      const std::string child = e->d_name;
+      if (child != "." && child != "..") names.push_back(child);
+    }
+    try {
+      for (const auto& child : names) remove_below(::dirfd(d), child, rel + "/" + child);
+    } catch (...) {
+      ::closedir(d);
+      throw;
+    }
+    ::closedir(d);
+  }
+  if (::unlinkat(parent, name.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)
+    throw worktree_error("cannot delete " + rel + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+bool worktree_remove_tree(const std::filesystem::path& root, const std::string& rel) {
+  const auto parts = split(rel);
+  fd_guard dir(open_parent(root, parts, false));
+  if (dir.fd < 0) return false;
+  struct stat st;
+  if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  if (!S_ISDIR(st.st_mode)) throw worktree_error(rel + " is not a directory");
+  remove_below(dir.fd, parts.back(), rel);
   return true;
 }
 

@@ -37,4 +37,14 @@ void worktree_symlink(const std::filesystem::path& root, const std::string& rel,
 // false when there was nothing to delete. Empty parent directories go too.
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel);
 
+// What is at `rel`, the last component not followed: `missing` also when a
+// directory on the way is missing. Throws worktree_error when something on
+// the way is not a directory (a file or a symlink).
+enum class entry_kind { missing, file, directory, symlink, other };
+entry_kind worktree_entry_kind(const std::filesystem::path& root, const std::string& rel);
+// Removes the directory `rel` and everything below it, never following a
+// symlink (a link inside is removed, not what it points to). false when
+// there was nothing at `rel`; throws worktree_error when it is not a directory.
+bool worktree_remove_tree(const std::filesystem::path& root, const std::string& rel);
+
 }  // namespace agentgit::sessions

@@ -127,6 +127,45 @@ TEST_CASE("worktree_io: a symlinked directory pointing outside is never gone thr
   CHECK(fs::is_symlink(t.wt / "a/link"));
 }
 
+TEST_CASE("worktree_io: entry kinds, without following links") {
+  trees t;
+  worktree_write(t.wt, "d/f.txt", "f");
+  fs::create_symlink(t.outside, t.wt / "link");
+  CHECK(worktree_entry_kind(t.wt, "d") == entry_kind::directory);
+  CHECK(worktree_entry_kind(t.wt, "d/f.txt") == entry_kind::file);
+  CHECK(worktree_entry_kind(t.wt, "link") == entry_kind::symlink);
+  CHECK(worktree_entry_kind(t.wt, "none") == entry_kind::missing);
+  CHECK(worktree_entry_kind(t.wt, "none/deeper") == entry_kind::missing);
+  REQUIRE(::mkfifo((t.wt / "pipe").c_str(), 0600) == 0);
+  CHECK(worktree_entry_kind(t.wt, "pipe") == entry_kind::other);
+  // Through a file or a link: refused, not looked at.
+  CHECK_THROWS_AS(worktree_entry_kind(t.wt, "d/f.txt/x"), worktree_error);
+  CHECK_THROWS_AS(worktree_entry_kind(t.wt, "link/secret.txt"), worktree_error);
+  CHECK_THROWS_AS(worktree_entry_kind(t.wt, "../outside"), worktree_error);
+}
+
+TEST_CASE("worktree_io: remove_tree removes a directory and all below, never through a link") {
+  trees t;
+  worktree_write(t.wt, "build/a/b/out.o", "o");
+  worktree_write(t.wt, "build/top.o", "t");
+  worktree_write(t.wt, "keep/k.txt", "k");
+  fs::create_symlink(t.outside, t.wt / "build/a/outside-link");
+  fs::create_symlink(t.outside / "secret.txt", t.wt / "build/secret-link");
+  const std::string before = t.outside_listing();
+  CHECK(worktree_remove_tree(t.wt, "build"));
+  CHECK_FALSE(fs::exists(fs::symlink_status(t.wt / "build")));
+  CHECK(t.outside_listing() == before);
+  CHECK(slurp(t.wt / "keep/k.txt") == "k");
+  CHECK_FALSE(worktree_remove_tree(t.wt, "build"));
+  // Not a directory, or a path through a link: refused.
+  CHECK_THROWS_AS(worktree_remove_tree(t.wt, "keep/k.txt"), worktree_error);
+  fs::create_symlink(t.outside, t.wt / "out");
+  CHECK_THROWS_AS(worktree_remove_tree(t.wt, "out"), worktree_error);
+  CHECK_THROWS_AS(worktree_remove_tree(t.wt, "out/x"), worktree_error);
+  CHECK(t.outside_listing() == before);
+  CHECK(fs::is_symlink(t.wt / "out"));
+}
+
 TEST_CASE("worktree_io: writing onto a symlink is refused and its target is untouched") {
   trees t;
   fs::create_symlink(t.outside / "secret.txt", t.wt / "l");
