@@ -159,14 +159,17 @@ diff_ptr diff_trees(git_repository* repo, git_tree* from, git_tree* to) {
   return diff_ptr(raw);
 }
 
-// Paths that differ between two trees.
+// Paths that differ between two trees, each once: a path that changed
+// between a link and a file is a deletion and an addition in the diff.
 std::vector<std::string> changed_paths(git_repository* repo, git_tree* from, git_tree* to) {
   diff_ptr diff = diff_trees(repo, from, to);
   std::vector<std::string> out;
   const std::size_t n = git_diff_num_deltas(diff.get());
   for (std::size_t i = 0; i < n; ++i) {
     const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
-    out.emplace_back(d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path);
+    const char* path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
+    // Deltas come sorted by path, so the two halves of a type change are adjacent.
+    if (out.empty() || out.back() != path) out.emplace_back(path);
   }
   return out;
 }
@@ -351,8 +354,46 @@ struct merge_outcome {
   std::vector<std::string> conflicts;
 };
 
-// Merges `theirs` (pushed) into `ours` (the agent's snapshot); conflicting
-// files keep both sides with markers.
+bool is_regular(std::uint32_t mode) { return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE; }
+
+// Whether the index has anything at `path` (any stage) or below `path/`.
+bool index_has(git_index* index, const std::string& path) {
+  for (int stage = 0; stage <= 3; ++stage)
+    if (git_index_get_bypath(index, path.c_str(), stage)) return true;
+  std::size_t pos = 0;
+  return git_index_find_prefix(&pos, index, (path + "/").c_str()) == 0;
+}
+
+// Where one side's version of a conflicting path goes when both cannot
+// share the path (a file against a directory, a link against a file):
+// beside it as PATH~SIDE, or PATH~SIDE_N when that is taken, as git's
+// merge-ort does (it uses branch names: PATH~HEAD).
+std::string side_path(git_index* index, const std::string& path, const std::string& side) {
+  for (int n = 0;; ++n) {
+    const std::string suffix = "~" + side + (n ? "_" + std::to_string(n) : "");
+    std::string base = path;
+    // The last component must stay a valid name (at most 255 bytes).
+    const auto slash = base.rfind('/');
+    const std::size_t last = base.size() - (slash == std::string::npos ? 0 : slash + 1);
+    if (last + suffix.size() > 255) base.resize(base.size() - (last + suffix.size() - 255));
+    std::string candidate = base + suffix;
+    if (!index_has(index, candidate)) return candidate;
+  }
+}
+
+void stage_entry(git_index* index, const std::string& path, const git_oid& id, std::uint32_t mode) {
+  git_index_entry entry{};
+  entry.id = id;
+  entry.mode = mode;
+  entry.path = path.c_str();
+  check(git_index_add(index, &entry), "stage " + path);
+}
+
+// Merges `theirs` (pushed) into `ours` (the agent's snapshot). Nothing is
+// dropped: conflicting files keep both sides with markers; where both
+// sides cannot share a path (a file against a directory, a link against a
+// file or another link) one stays and the other goes beside it as
+// PATH~agent or PATH~pushed. `conflicts` lists every path involved.
 merge_outcome merge(git_repository* repo, const git_oid& ours, const git_oid& theirs) {
   git_commit* o = nullptr;
   git_commit* t = nullptr;
@@ -384,9 +425,11 @@ merge_outcome merge(git_repository* repo, const git_oid& ours, const git_oid& th
     }
     git_index_conflict_iterator_free(it);
     for (auto& x : all) {
-      git_index_entry entry{};
-      git_oid blob_id;
-      if (x.ours && x.theirs) {
+      // The copies' path pointers belong to the index, which changes below.
+      for (auto* e : {&x.ancestor, &x.ours, &x.theirs})
+        if (*e) (*e)->path = x.path.c_str();
+      out.conflicts.push_back(x.path);
+      if (x.ours && x.theirs && is_regular(x.ours->mode) && is_regular(x.theirs->mode)) {
         git_merge_file_result result{};
         git_merge_file_options fopts = GIT_MERGE_FILE_OPTIONS_INIT;
         fopts.our_label = "agent";
@@ -395,21 +438,43 @@ merge_outcome merge(git_repository* repo, const git_oid& ours, const git_oid& th
         check(git_merge_file_from_index(&result, repo, x.ancestor ? &*x.ancestor : nullptr, &*x.ours, &*x.theirs,
                                         &fopts),
               "merge " + x.path);
+        git_oid blob_id;
         const int rc = git_blob_create_from_buffer(&blob_id, repo, result.ptr, result.len);
-        entry.mode = result.mode ? result.mode : x.ours->mode;
+        const std::uint32_t mode = result.mode ? result.mode : x.ours->mode;
         git_merge_file_result_free(&result);
         check(rc, "write merged " + x.path);
-      } else {
-        // Modified on one side, deleted on the other: keep the modified one.
-        const git_index_entry& kept = x.ours ? *x.ours : *x.theirs;
-        blob_id = kept.id;
-        entry.mode = kept.mode;
+        check(git_index_conflict_remove(index.get(), x.path.c_str()), "resolve " + x.path);
+        stage_entry(index.get(), x.path, blob_id, mode);
+        continue;
       }
       check(git_index_conflict_remove(index.get(), x.path.c_str()), "resolve " + x.path);
-      entry.id = blob_id;
-      entry.path = x.path.c_str();
-      check(git_index_add(index.get(), &entry), "stage " + x.path);
-      out.conflicts.push_back(x.path);
+      // The merge put one side's directory here (a file against a
+      // directory): the other side's file goes beside it. Otherwise one
+      // version keeps the path: the modified one against a deletion, a
+      // regular file over a link (as git does), else the agent's.
+      bool ours_stays = false;
+      bool theirs_stays = false;
+      if (!index_has(index.get(), x.path)) {
+        if (x.ours && x.theirs) {
+          theirs_stays = is_regular(x.theirs->mode) && !is_regular(x.ours->mode);
+          ours_stays = !theirs_stays;
+        } else {
+          ours_stays = x.ours.has_value();
+          theirs_stays = x.theirs.has_value();
+        }
+      }
+      if (ours_stays) stage_entry(index.get(), x.path, x.ours->id, x.ours->mode);
+      if (theirs_stays) stage_entry(index.get(), x.path, x.theirs->id, x.theirs->mode);
+      if (x.ours && !ours_stays) {
+        const std::string aside = side_path(index.get(), x.path, "agent");
+        stage_entry(index.get(), aside, x.ours->id, x.ours->mode);
+        out.conflicts.push_back(aside);
+      }
+      if (x.theirs && !theirs_stays) {
+        const std::string aside = side_path(index.get(), x.path, "pushed");
+        stage_entry(index.get(), aside, x.theirs->id, x.theirs->mode);
+        out.conflicts.push_back(aside);
+      }
     }
   }
   check(git_index_write_tree_to(&out.tree, index.get(), repo), "write merged tree");
@@ -591,7 +656,7 @@ static turn_result take_turn(const identity& who,
       out.conflicts = merged.conflicts;
       std::string msg = "Merge pushed commits into the agent's work\n";
       if (!out.conflicts.empty()) {
-        msg += "\nConflicts (both sides kept with markers):\n";
+        msg += "\nConflicts (both sides kept: with markers, or one beside the path as PATH~agent or PATH~pushed):\n";
         for (const auto& c : out.conflicts) msg += "\t" + c + "\n";
       }
       msg += "\nAgent-Session: " + session_id + "\n";
