@@ -3,6 +3,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <filesystem>
+
 #include "gitproto/repo_name.hpp"
 #include "server/access.hpp"
 #include "server/log.hpp"
@@ -184,6 +186,28 @@ std::string clone_url(const server_state& st, const std::string& host, const std
 
 namespace {
 
+// The server's data directory reads as "DATA" in answers.
+std::string without_server_paths(const server_state& st, std::string text) {
+  std::error_code ec;
+  const std::filesystem::path data = std::filesystem::absolute(st.cfg.data_dir, ec);
+  const std::filesystem::path real = std::filesystem::weakly_canonical(data, ec);
+  for (const std::string& from : {real.string(), data.lexically_normal().string(), data.string()}) {
+    if (from.size() < 2) continue;
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 4)) text.replace(at, from.size(), "DATA");
+  }
+  return text;
+}
+
+// A failure no route expected: logged whole, answered as a JSON 500 (the
+// connection stays usable) without the server's paths.
+string_response unexpected_failure(const server_state& st, const api_request& req, std::string_view code,
+                                   const std::exception& e) {
+  std::string route;
+  for (const auto& s : req.segments) route += "/" + s;
+  log_line("api %s /api/v1%s failed: %s", std::string(http::to_string(req.method)).c_str(), route.c_str(), e.what());
+  return api_error(http::status::internal_server_error, code, without_server_paths(st, e.what()));
+}
+
 bool is_tokens_route(const api_request& req) { return !req.segments.empty() && req.segments[0] == "tokens"; }
 
 // The checks that need no body and no repo: who may use the API at all.
@@ -201,11 +225,17 @@ std::optional<string_response> gate(const server_state& st, const api_request& r
 }  // namespace
 
 std::optional<string_response> precheck_api(server_state& st, const api_request& req) {
-  if (auto refused = gate(st, req)) return refused;
-  return check_session_access(st, req);
+  try {
+    if (auto refused = gate(st, req)) return refused;
+    return check_session_access(st, req);
+  } catch (const std::exception& e) {
+    return unexpected_failure(st, req, "INTERNAL_ERROR", e);
+  }
 }
 
-string_response handle_api(server_state& st, const api_request& req) {
+namespace {
+
+string_response route_api(server_state& st, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.empty()) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
   if (auto refused = gate(st, req)) return std::move(*refused);
@@ -213,12 +243,20 @@ string_response handle_api(server_state& st, const api_request& req) {
   const bool sessions_route = seg[0] == "sessions";
   if ((seg[0] != "repos" && !sessions_route) || (!sessions_route && seg.size() > 2))
     return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
+  if (sessions_route) return handle_session_api(st, req);
+  if (seg.size() == 1) return repos_collection(st, req);
+  return repo_item(st, req, seg[1]);
+}
+
+}  // namespace
+
+string_response handle_api(server_state& st, const api_request& req) {
   try {
-    if (sessions_route) return handle_session_api(st, req);
-    if (seg.size() == 1) return repos_collection(st, req);
-    return repo_item(st, req, seg[1]);
+    return route_api(st, req);
   } catch (const sessions::repo_error& e) {
-    return api_error(http::status::internal_server_error, "REPO_ERROR", e.what());
+    return unexpected_failure(st, req, "REPO_ERROR", e);
+  } catch (const std::exception& e) {
+    return unexpected_failure(st, req, "INTERNAL_ERROR", e);
   }
 }
 

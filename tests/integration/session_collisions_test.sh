@@ -3,6 +3,7 @@
 # real git: an untracked file the agent made is committed first and kept
 # beside the pushed directory, and file/directory and link/file conflicts
 # keep both sides in the work tree as PATH~agent or PATH~pushed.
+# Unexpected failures are JSON 500s.
 source "$(dirname "$0")/lib.sh"
 start_server
 
@@ -97,3 +98,17 @@ assert_eq "agent a" "$(cat "$wd/res/a.txt")" "the agent's directory stays"
 assert_eq "pushed res" "$(cat "$wd/res~pushed")" "the pushed file beside it"
 git --git-dir="$DATA/repos/links.git" fsck --strict --no-progress --no-dangling || fail "fsck"
 pass "directory against pushed file: the pushed file is kept as res~pushed"
+
+# ---- an unexpected failure is a JSON 500, and the server carries on ---------------
+meta=$DATA/sessions/$id.json
+mv "$meta" "$WORK/meta.json"
+mkdir -p "$meta/x"  # the session file cannot be saved
+code=$(status_of POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"cannot save"}')
+assert_eq 500 "$code" "checkpoint whose session file cannot be written: $(body)"
+assert_eq INTERNAL_ERROR "$(body | json_get code)" "error code"
+[ -n "$(body | json_get error)" ] || fail "no error text: $(body)"
+! grep -q "$DATA" "$WORK/body.json" || fail "a server path in the answer: $(body)"
+wait_for_log "api POST /api/v1/sessions/$id/checkpoint failed" || fail "the failure was not logged"
+rm -r "$meta" && mv "$WORK/meta.json" "$meta"
+assert_alive
+pass "an unexpected failure is a logged JSON 500 without server paths"

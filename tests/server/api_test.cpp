@@ -398,6 +398,26 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
   }
 }
 
+TEST_CASE("an unexpected failure is a JSON 500 without the server's paths") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+  const auto started = handle_api(st, request(http::verb::post, {"sessions"}, R"({"task": "t"})"));
+  REQUIRE(started.result_int() == 201);
+  const std::string id = string_at(body_of(started), "id");
+  // The session's file cannot be replaced: saving it throws a filesystem error.
+  const fs::path meta = dir.path / "data" / "sessions" / (id + ".json");
+  fs::remove(meta);
+  fs::create_directories(meta / "in-the-way");
+  const auto res = handle_api(st, request(http::verb::post, {"sessions", id, "checkpoint"}, R"({"tool": "x", "summary": "y"})"));
+  CHECK(res.result_int() == 500);
+  CHECK(res[http::field::content_type] == "application/json");
+  CHECK(code_of(res) == "INTERNAL_ERROR");
+  const std::string error = string_at(body_of(res), "error");
+  CHECK_FALSE(error.empty());
+  CHECK(error.find(fs::absolute(dir.path).string()) == std::string::npos);
+  CHECK(error.find("DATA/sessions/" + id) != std::string::npos);
+}
+
 TEST_CASE("clone_url") {
   temp_dir dir;
   SUBCASE("from a plausible Host header") {
