@@ -860,37 +860,52 @@ std::vector<log_entry> session_store::log(const std::string& id, std::size_t lim
   return out;
 }
 
+namespace {
+
+// A revision of the session's repo, as git names them (HEAD, HEAD~2, main,
+// a commit id or a prefix of one, main@{1}, v1^{commit}...), resolved by
+// libgit2 alone, to a commit. Refused: what reads files or searches
+// messages with a regular expression (`:path`, `:/text`, `^{/text}`).
+commit_ptr resolve_commit(git_repository* repo, const std::string& spec) {
+  static constexpr std::string_view allowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+~^@{}";
+  if (spec.empty() || spec.size() > 200 || spec.find_first_not_of(allowed) != std::string::npos ||
+      spec.find("{/") != std::string::npos)
+    throw session_error(session_error::kind::invalid, "INVALID_REVISION",
+                        "a revision is up to 200 characters of [A-Za-z0-9._/-+~^@{}] naming a commit, "
+                        "like HEAD~1, main or a commit id");
+  git_object* obj = nullptr;
+  const int rc = git_revparse_single(&obj, repo, spec.c_str());
+  if (rc == GIT_ENOTFOUND)
+    throw session_error(session_error::kind::not_found, "REVISION_NOT_FOUND", "no such revision: " + spec);
+  if (rc < 0) {
+    const git_error* e = git_error_last();
+    throw session_error(session_error::kind::invalid, "INVALID_REVISION",
+                        "bad revision " + spec + ": " + (e && e->message ? e->message : "cannot be parsed"));
+  }
+  git_object* peeled = nullptr;
+  const int prc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+  git_object_free(obj);
+  if (prc < 0) throw session_error(session_error::kind::invalid, "INVALID_REVISION", "not a commit: " + spec);
+  return commit_ptr(reinterpret_cast<git_commit*>(peeled));
+}
+
+}  // namespace
+
 std::string session_store::diff(const std::string& id, const std::string& from, const std::string& to) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  auto resolve = [&](const std::string& spec) -> tree_ptr {
-    // Only commit ids and the session's own names; never a revision
-    // syntax that could read files or run anything.
-    if (spec.empty() || spec.size() > 64 ||
-        spec.find_first_not_of("0123456789abcdefABCDEF^~") != std::string::npos)
-      throw session_error(session_error::kind::invalid, "INVALID_REVISION",
-                          "a revision is a commit id, optionally followed by ^ or ~N: " + spec);
-    git_object* obj = nullptr;
-    if (git_revparse_single(&obj, repo, spec.c_str()) < 0)
-      throw session_error(session_error::kind::not_found, "REVISION_NOT_FOUND", "no such revision: " + spec);
-    git_object* peeled = nullptr;
-    const int rc = git_object_peel(&peeled, obj, GIT_OBJECT_TREE);
-    git_object_free(obj);
-    if (rc < 0) throw session_error(session_error::kind::invalid, "INVALID_REVISION", "not a commit: " + spec);
-    return tree_ptr(reinterpret_cast<git_tree*>(peeled));
-  };
-  tree_ptr to_tree = resolve(to.empty() ? s->info.head : to);
+  commit_ptr to_commit = resolve_commit(repo, to.empty() ? s->info.head : to);
+  tree_ptr to_tree = tree_of_commit(repo, *git_commit_id(to_commit.get()));
   tree_ptr from_tree;
-  if (!from.empty()) from_tree = resolve(from);
-  else {
-    // By default the change `to` made: against its parent, or against
-    // nothing for a first commit.
-    try {
-      from_tree = resolve((to.empty() ? s->info.head : to) + "^");
-    } catch (const session_error& e) {
-      if (e.what_kind != session_error::kind::not_found) throw;
-    }
+  if (!from.empty()) {
+    commit_ptr from_commit = resolve_commit(repo, from);
+    from_tree = tree_of_commit(repo, *git_commit_id(from_commit.get()));
+  } else if (git_commit_parentcount(to_commit.get()) > 0) {
+    // By default the change `to` made: against its first parent, or
+    // against nothing for a first commit.
+    from_tree = tree_of_commit(repo, *git_commit_parent_id(to_commit.get(), 0));
   }
   diff_ptr d = diff_trees(repo, from_tree.get(), to_tree.get());
   git_buf buf = GIT_BUF_INIT;

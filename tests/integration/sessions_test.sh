@@ -126,7 +126,23 @@ log=$(api GET "/api/v1/sessions/$id/log?limit=3")
 echo "$log" | grep -q '"summary":"\[Bash\] built"' || fail "log: $log"
 d=$(api GET "/api/v1/sessions/$id/diff")
 echo "$d" | grep -q "kept.txt" || fail "diff of the last commit: $d"
-pass "log and diff"
+# from/to take git's revision names, resolved in the session's repo.
+assert_eq "$d" "$(api GET "/api/v1/sessions/$id/diff?from=HEAD~1&to=HEAD")" "diff HEAD~1..HEAD"
+short=$(git -C "$WORK/person" rev-parse --short=12 HEAD~1)
+assert_eq "$d" "$(api GET "/api/v1/sessions/$id/diff?from=$short&to=main")" "diff from a short id to a branch name"
+assert_eq "$d" "$(api GET "/api/v1/sessions/$id/diff?to=main%5E%7Bcommit%7D")" "diff of main^{commit} (encoded)"
+d2=$(api GET "/api/v1/sessions/$id/diff?from=HEAD~2&to=HEAD" | json_get patch)
+grep -q "b/kept.txt" <<<"$d2" && grep -q "b/escape" <<<"$d2" || fail "diff over two commits: $d2"
+! grep -q "b/escape" <<<"$(echo "$d" | json_get patch)" || fail "the last commit's diff has the links"
+for bad in "HEAD%3Areport.md" "HEAD%5E%7Btree%7D" "HEAD%5E%7B%2Fbuilt%7D" "HEAD..main" "%3A%2Fbuilt" "a%20b" \
+           "$(printf 'a%.0s' $(seq 1 201))"; do
+  assert_eq 400 "$(http_status GET "/api/v1/sessions/$id/diff?from=$bad")" "diff from=$bad"
+done
+for missing in nope HEAD~999 0000000000000000000000000000000000000000; do
+  assert_eq 404 "$(http_status GET "/api/v1/sessions/$id/diff?to=$missing")" "diff to=$missing"
+done
+curl -s "$BASE/api/v1/sessions/$id/diff?to=nope" | grep -q '"code":"REVISION_NOT_FOUND"' || fail "404 code"
+pass "log and diff (from/to: HEAD~1, branch names, short ids; 400 for other syntax, 404 for unknown)"
 
 # A session can start from an existing repo's branch.
 create_repo template
@@ -139,6 +155,9 @@ assert_eq "print('hello')" "$(cat "$(echo "$s3" | json_get workdir)/src/main.py"
 assert_eq "$(git -C "$WORK/tpl" rev-parse HEAD)" "$(echo "$s3" | json_get head)" "head of a copied session"
 assert_eq 404 "$(http_status POST /api/v1/sessions -H 'Content-Type: application/json' -d '{"task":"x","from":{"repo":"nope"}}')" \
   "from an unknown repo"
+# A commit of another repo is no revision of this session's.
+assert_eq 404 "$(http_status GET "/api/v1/sessions/$id/diff?to=$(git -C "$WORK/tpl" rev-parse HEAD)")" \
+  "diff to another repo's commit"
 pass "a session started from an existing repo's branch"
 
 # on-change mode records only calls that change something.
