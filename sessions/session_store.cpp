@@ -312,41 +312,134 @@ bool move_branch(git_repository* repo, const std::string& branch, const git_oid&
   return true;
 }
 
-// Makes the work tree's files match `to` where `from` and `to` differ.
-std::vector<std::string> apply_tree(git_repository* repo, const fs::path& root, git_tree* from, git_tree* to) {
-  diff_ptr diff = diff_trees(repo, from, to);
-  std::vector<std::string> touched;
-  const std::size_t n = git_diff_num_deltas(diff.get());
-  // Deletions first, so a file can become a directory of the same name.
-  for (int pass = 0; pass < 2; ++pass) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
-      const bool deletion = d->status == GIT_DELTA_DELETED;
-      if ((pass == 0) != deletion) continue;
-      if (deletion) {
-        worktree_remove(root, d->old_file.path);
-        touched.emplace_back(d->old_file.path);
-        continue;
+// A turn could not update the work tree: something git does not track and
+// that is not ignored stands where the new tree puts a file or a directory.
+struct worktree_blocked : std::runtime_error {
+  explicit worktree_blocked(const std::string& path)
+      : std::runtime_error(path + " in the work tree is in the way of a pushed change, and it is neither "
+                           "recorded nor ignored; move it away and try again") {}
+};
+
+bool is_ignored(git_repository* repo, const std::string& rel, bool is_dir) {
+  int ignored = 0;
+  const std::string path = is_dir ? rel + "/" : rel;
+  if (git_ignore_path_is_ignored(&ignored, repo, path.c_str()) < 0) return false;
+  return ignored != 0;
+}
+
+// Makes the work tree's files match `to` where `from` and `to` differ; the
+// work tree holds `from` (plus what it ignores). Every path written or
+// removed is added to `touched`, also when this throws halfway.
+//
+// Like git checkout, untracked ignored files are expendable: an ignored
+// file where `to` has a directory, or an ignored directory where `to` has a
+// file, is removed. Anything else in the way throws worktree_blocked.
+// With `best_effort`, a path that cannot be written is skipped instead.
+class tree_checkout {
+ public:
+  tree_checkout(git_repository* repo, fs::path root, std::vector<std::string>& touched)
+      : repo_(repo), root_(std::move(root)), touched_(touched) {}
+
+  void apply(git_tree* from, git_tree* to, bool best_effort = false) {
+    diff_ptr diff = diff_trees(repo_, from, to);
+    const std::size_t n = git_diff_num_deltas(diff.get());
+    // Deletions first, so a file can become a directory of the same name.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
+        if ((pass == 0) != (d->status == GIT_DELTA_DELETED)) continue;
+        try {
+          if (pass == 0) remove(d->old_file.path);
+          else write(*d);
+        } catch (const std::exception&) {
+          if (!best_effort) throw;
+        }
       }
-      // A link becoming a file (or the reverse) is replaced, not written through.
-      if (d->status != GIT_DELTA_ADDED && d->old_file.mode == GIT_FILEMODE_LINK)
-        worktree_remove(root, d->old_file.path);
-      git_blob* b = nullptr;
-      check(git_blob_lookup(&b, repo, &d->new_file.id), "blob");
-      blob_ptr blob(b);
-      const std::string content(static_cast<const char*>(git_blob_rawcontent(b)),
-                                static_cast<std::size_t>(git_blob_rawsize(b)));
-      if (d->new_file.mode == GIT_FILEMODE_LINK) {
-        worktree_symlink(root, d->new_file.path, content);
-      } else if (d->new_file.mode == GIT_FILEMODE_COMMIT) {
-        continue;  // a submodule: nothing to write
-      } else {
-        worktree_write(root, d->new_file.path, content, d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
-      }
-      touched.emplace_back(d->new_file.path);
     }
   }
-  return touched;
+
+ private:
+  void remove(const std::string& rel) {
+    touched_.push_back(rel);
+    // A directory here is not what `from` recorded; leave it be.
+    if (worktree_entry_kind(root_, rel) != entry_kind::directory) worktree_remove(root_, rel);
+  }
+
+  void write(const git_diff_delta& d) {
+    if (d.new_file.mode == GIT_FILEMODE_COMMIT) return;  // a submodule: nothing to write
+    const std::string rel = d.new_file.path;
+    touched_.push_back(rel);
+    clear_way(rel, d.status != GIT_DELTA_ADDED);
+    git_blob* b = nullptr;
+    check(git_blob_lookup(&b, repo_, &d.new_file.id), "blob");
+    blob_ptr blob(b);
+    const std::string content(static_cast<const char*>(git_blob_rawcontent(b)),
+                              static_cast<std::size_t>(git_blob_rawsize(b)));
+    if (d.new_file.mode == GIT_FILEMODE_LINK) worktree_symlink(root_, rel, content);
+    else worktree_write(root_, rel, content, d.new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
+  }
+
+  // Makes room for a file or link at `rel`; `tracked`: `from` has one there.
+  void clear_way(const std::string& rel, bool tracked) {
+    // Directories on the way: whatever else stands there is untracked
+    // (a tracked one was deleted in the first pass).
+    for (auto slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+      const std::string up = rel.substr(0, slash);
+      const entry_kind k = worktree_entry_kind(root_, up);
+      if (k == entry_kind::missing) break;
+      if (k == entry_kind::directory) continue;
+      if (!is_ignored(repo_, up, false)) throw worktree_blocked(up);
+      worktree_remove(root_, up);
+      touched_.push_back(up);
+      break;
+    }
+    switch (worktree_entry_kind(root_, rel)) {
+      case entry_kind::missing:
+        return;
+      case entry_kind::directory:
+        // What `from` had below it was deleted in the first pass.
+        if (!expendable_dir(rel)) throw worktree_blocked(rel);
+        worktree_remove_tree(root_, rel);
+        return;
+      case entry_kind::file:
+        if (!tracked && !is_ignored(repo_, rel, false)) throw worktree_blocked(rel);
+        return;  // replaced by rename(2)
+      case entry_kind::symlink:
+      case entry_kind::other:
+        // Replaced, never written through.
+        if (!tracked && !is_ignored(repo_, rel, false)) throw worktree_blocked(rel);
+        worktree_remove(root_, rel);
+        return;
+    }
+  }
+
+  // A directory whose loss loses nothing git would keep: ignored itself,
+  // or holding only ignored files.
+  bool expendable_dir(const std::string& rel) {
+    if (is_ignored(repo_, rel, true)) return true;
+    const fs::path top = root_ / rel;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      const std::string sub = rel + "/" + it->path().lexically_relative(top).generic_string();
+      std::error_code sec;
+      if (it->symlink_status(sec).type() == fs::file_type::directory) {
+        if (is_ignored(repo_, sub, true)) it.disable_recursion_pending();
+        continue;
+      }
+      if (!is_ignored(repo_, sub, false)) return false;
+    }
+    return !ec;
+  }
+
+  git_repository* repo_;
+  fs::path root_;
+  std::vector<std::string>& touched_;
+};
+
+void apply_tree(git_repository* repo, const fs::path& root, git_tree* from, git_tree* to,
+                std::vector<std::string>& touched) {
+  tree_checkout(repo, root, touched).apply(from, to);
 }
 
 struct merge_outcome {
@@ -534,7 +627,8 @@ session_info session_store::start(const start_request& req) {
       s->info.branch = branch;
       s->info.head = hex(*tip);
       tree_ptr tree = tree_of_commit(repo, *tip);
-      apply_tree(repo, s->info.workdir, nullptr, tree.get());
+      std::vector<std::string> touched;
+      apply_tree(repo, s->info.workdir, nullptr, tree.get(), touched);
     } else {
       s->info.branch = "main";
       git_treebuilder* tb = nullptr;
@@ -600,90 +694,168 @@ void require_live(const session_info& info) {
 
 }  // namespace
 
+namespace {
+
+// What a turn is for; it decides what is committed.
+enum class turn_kind {
+  checkpoint,  // a tool call: committed in every-call mode, or when it changed something
+  sync,        // takes in pushes; the agent's changes are committed only to merge them
+  reclaim,     // the idle reaper: the agent's changes are committed
+};
+
+struct turn_outcome {
+  turn_result answer;
+  std::optional<git_oid> own_commit;  // the commit of the agent's work this turn made
+  std::optional<git_oid> ref_was;     // when this turn moved the branch: its value before
+  bool took_in = false;               // pushed commits reached the work tree
+};
+
+session_error blocked_error(const worktree_blocked& e) {
+  return session_error(session_error::kind::conflict, "WORKTREE_BLOCKED", e.what());
+}
+
 // The heart of a turn: snapshot, record, take in pushes. Caller holds the
 // session's mutex.
-static turn_result take_turn(const identity& who,
-                             const std::string& session_id, session_info& info, git_repository* repo,
-                             snapshotter& snap, const std::optional<std::string>& message) {
-  turn_result out;
+//
+// Order, so that a failure or a crash leaves nothing half done: the work
+// tree is made to match the result first, then the branch moves (compare-
+// and-swap), then the caller saves the session. A work tree that cannot
+// take the result is put back as the snapshot saw it and the branch does
+// not move; a crash after the branch moved is recognised at the next turn
+// (adopt_unrecorded_commit).
+turn_outcome take_turn(const identity& who, const std::string& session_id, session_info& info, git_repository* repo,
+                       snapshotter& snap, turn_kind kind, const std::string& message) {
+  turn_outcome t;
+  turn_result& out = t.answer;
+  const git_oid base = oid_of(info.head);
+  out.result = "no-op";
+  out.commit = info.head;
+  if (kind == turn_kind::sync) {
+    // Nothing pushed: nothing to do, and nothing of the agent's is committed.
+    const auto tip = branch_tip(repo, info.branch);
+    if (tip && git_oid_equal(&*tip, &base)) return t;
+  }
   const snapshot_result shot = snap.snapshot();
   out.problems = shot.problems;
-  const git_oid tree = oid_of(shot.tree);
-  const git_oid base = oid_of(info.head);
+  const git_oid snap_tree_id = oid_of(shot.tree);
   tree_ptr base_tree = tree_of_commit(repo, base);
-  tree_ptr snap_tree = lookup_tree(repo, tree);
-  out.changed = changed_paths(repo, base_tree.get(), snap_tree.get());
-  const bool agent_changed = !out.changed.empty();
-  // A sync with nothing of the agent's to keep, or an unchanged
-  // on-change checkpoint, records no commit of its own.
-  const bool record = message && (agent_changed || info.mode == record_mode::every_call);
+  tree_ptr snap_tree = lookup_tree(repo, snap_tree_id);
+  const std::vector<std::string> agent_changes = changed_paths(repo, base_tree.get(), snap_tree.get());
+  const bool agent_changed = !agent_changes.empty();
+  const bool record =
+      agent_changed || (kind == turn_kind::checkpoint && info.mode == record_mode::every_call);
   std::optional<git_oid> mine;
-  if (record) mine = make_commit(repo, who, tree, {base}, *message);
-  else if (agent_changed) mine = make_commit(repo, who, tree, {base}, "Work in progress before sync\n\nAgent-Session: " + session_id + "\n");
+  if (record) mine = make_commit(repo, who, snap_tree_id, {base}, message);
 
+  git_oid worktree_holds = snap_tree_id;  // the tree the work tree matches now
+  std::vector<std::string> touched;
+  // Puts the agent's files back as the snapshot saw them (best effort).
+  auto put_back = [&](const git_oid& from) {
+    try {
+      tree_ptr now = lookup_tree(repo, from);
+      tree_checkout(repo, info.workdir, touched).apply(now.get(), snap_tree.get(), true);
+    } catch (const std::exception&) {
+      // The failure being reported matters more.
+    }
+  };
   for (int attempt = 0; attempt < 40; ++attempt) {
     // A failed compare-and-swap means a push moved the branch, or holds its
     // lock right now (receive-pack fsyncs while holding it): back off a
     // little more each time instead of spinning through the attempts.
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 * attempt, 50)));
-    auto tip = branch_tip(repo, info.branch);
+    const auto tip = branch_tip(repo, info.branch);
     if (!tip) throw session_error(session_error::kind::conflict, "BRANCH_GONE", "branch " + info.branch + " was deleted");
-    if (git_oid_equal(&*tip, &base)) {
-      if (!mine) {
-        out.result = "no-op";
-        out.commit = hex(base);
-        return out;
-      }
-      if (!move_branch(repo, info.branch, *mine, base, "checkpoint")) continue;  // a push raced us
-      out.result = "committed";
-      out.commit = hex(*mine);
-      info.head = out.commit;
-      return out;
-    }
-    // People pushed since the work tree was last made.
-    tree_ptr tip_tree = tree_of_commit(repo, *tip);
-    out.incoming = changed_paths(repo, base_tree.get(), tip_tree.get());
-    git_oid result;
-    git_oid result_tree;
+    const bool pushed = !git_oid_equal(&*tip, &base);
+    git_oid result = base;
+    git_oid result_tree = snap_tree_id;
+    out.incoming.clear();
     out.conflicts.clear();
-    if (!agent_changed) {
-      // Fast-forward the work tree; the tool call is recorded on top.
-      result_tree = *git_tree_id(tip_tree.get());
-      result = record ? make_commit(repo, who, result_tree, {*tip}, *message) : *tip;
+    if (!pushed) {
+      // A sync keeps the agent's changes uncommitted when nothing came in.
+      if (mine && kind != turn_kind::sync) result = *mine;
     } else {
-      merge_outcome merged = merge(repo, *mine, *tip);
-      result_tree = merged.tree;
-      out.conflicts = merged.conflicts;
-      std::string msg = "Merge pushed commits into the agent's work\n";
-      if (!out.conflicts.empty()) {
-        msg += "\nConflicts (both sides kept: with markers, or one beside the path as PATH~agent or PATH~pushed):\n";
-        for (const auto& c : out.conflicts) msg += "\t" + c + "\n";
+      tree_ptr tip_tree = tree_of_commit(repo, *tip);
+      out.incoming = changed_paths(repo, base_tree.get(), tip_tree.get());
+      if (!agent_changed) {
+        // Fast-forward the work tree; a tool call is recorded on top.
+        result_tree = *git_tree_id(tip_tree.get());
+        result = record ? make_commit(repo, who, result_tree, {*tip}, message) : *tip;
+      } else {
+        merge_outcome merged = merge(repo, *mine, *tip);
+        result_tree = merged.tree;
+        out.conflicts = merged.conflicts;
+        std::string msg = "Merge pushed commits into the agent's work\n";
+        if (!out.conflicts.empty()) {
+          msg += "\nConflicts (both sides kept: with markers, or one beside the path as PATH~agent or PATH~pushed):\n";
+          for (const auto& c : out.conflicts) msg += "\t" + c + "\n";
+        }
+        msg += "\nAgent-Session: " + session_id + "\n";
+        result = make_commit(repo, who, result_tree, {*mine, *tip}, msg);
       }
-      msg += "\nAgent-Session: " + session_id + "\n";
-      result = make_commit(repo, who, result_tree, {*mine, *tip}, msg);
     }
-    if (!git_oid_equal(&result, &*tip) && !move_branch(repo, info.branch, result, *tip, "take in pushed commits"))
-      continue;
-    tree_ptr new_tree = lookup_tree(repo, result_tree);
-    const auto touched = apply_tree(repo, info.workdir, snap_tree.get(), new_tree.get());
+    // The work tree first: if it cannot take the result, nothing moved.
+    if (!git_oid_equal(&worktree_holds, &result_tree)) {
+      try {
+        tree_ptr from = lookup_tree(repo, worktree_holds);
+        tree_ptr to = lookup_tree(repo, result_tree);
+        apply_tree(repo, info.workdir, from.get(), to.get(), touched);
+      } catch (...) {
+        put_back(result_tree);
+        if (!git_oid_equal(&worktree_holds, &snap_tree_id)) put_back(worktree_holds);
+        snap.forget(touched);
+        try {
+          throw;
+        } catch (const worktree_blocked& e) {
+          throw blocked_error(e);
+        }
+      }
+      worktree_holds = result_tree;
+    }
+    if (!git_oid_equal(&result, &*tip)) {
+      if (!move_branch(repo, info.branch, result, *tip, pushed ? "take in pushed commits" : "checkpoint")) continue;
+      t.ref_was = *tip;
+    }
     snap.forget(touched);
-    out.result = record ? "committed" : "synced";
-    out.commit = hex(result);
-    info.head = out.commit;
-    return out;
+    t.took_in = pushed;
+    info.head = hex(result);
+    out.commit = info.head;
+    const bool committed_mine = mine && (pushed || kind != turn_kind::sync);
+    if (committed_mine) t.own_commit = *mine;
+    if (kind == turn_kind::sync) {
+      out.result = pushed ? "synced" : "no-op";
+      if (committed_mine) out.changed = agent_changes;
+    } else {
+      out.result = record ? "committed" : "no-op";
+      out.changed = agent_changes;
+    }
+    return t;
   }
+  if (!git_oid_equal(&worktree_holds, &snap_tree_id)) put_back(worktree_holds);
+  snap.forget(touched);
   throw session_error(session_error::kind::conflict, "BUSY", "the branch kept moving; try again");
 }
 
+}  // namespace
+
 namespace {
 
+// The value of trailer `key` in a commit message, if it has one.
+std::optional<std::string> trailer(const std::string& message, const std::string& key) {
+  const std::string needle = "\n" + key + ": ";
+  const auto at = message.find(needle);
+  if (at == std::string::npos) return std::nullopt;
+  const auto start = at + needle.size();
+  return message.substr(start, message.find('\n', start) - start);
+}
+
 // A server killed between moving the branch and saving the session leaves
-// the session's head one commit behind and the call id unrecorded. When the
-// branch tip is a commit of this session on top of the recorded head and
-// the work tree still holds exactly its tree, it is that unrecorded
-// checkpoint: adopt it (else the next turn would take the agent's own
-// commit for pushed work, and a retried call id would commit twice).
-// Returns its Tool-Call id, if it had one.
+// the session's head behind the branch and the call id unrecorded. When the
+// branch tip is a commit of this session that descends from the recorded
+// head and the work tree holds exactly its tree, it is that unrecorded turn
+// (a checkpoint, or its merge with pushed commits: the work tree is updated
+// before the branch moves): adopt it (else the next turn would take the
+// agent's own commit for pushed work, and a retried call id would commit
+// twice). Returns its Tool-Call id (a merge's is on its first parent), if any.
 std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id, session_info& info,
                                                    git_repository* repo, snapshotter& snap) {
   const auto tip = branch_tip(repo, info.branch);
@@ -692,17 +864,19 @@ std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id
   if (git_commit_lookup(&raw, repo, &*tip) < 0) return std::nullopt;
   commit_ptr commit(raw);
   const git_oid head = oid_of(info.head);
-  if (git_commit_parentcount(commit.get()) != 1 || !git_oid_equal(git_commit_parent_id(commit.get(), 0), &head))
-    return std::nullopt;
+  if (git_graph_descendant_of(repo, &*tip, &head) != 1) return std::nullopt;
   const std::string message = git_commit_message(commit.get());
-  if (message.find("\nAgent-Session: " + session_id + "\n") == std::string::npos) return std::nullopt;
+  if (trailer(message, "Agent-Session") != session_id) return std::nullopt;
   if (snap.snapshot().tree != hex(*git_commit_tree_id(commit.get()))) return std::nullopt;
   info.head = hex(*tip);
-  const std::string key = "\nTool-Call: ";
-  const auto at = message.find(key);
-  if (at == std::string::npos) return std::nullopt;
-  const auto start = at + key.size();
-  return message.substr(start, message.find('\n', start) - start);
+  if (auto call = trailer(message, "Tool-Call")) return call;
+  if (git_commit_parentcount(commit.get()) != 2) return std::nullopt;
+  git_commit* first = nullptr;
+  if (git_commit_parent(&first, commit.get(), 0) < 0) return std::nullopt;
+  commit_ptr parent(first);
+  const std::string parent_message = git_commit_message(first);
+  if (trailer(parent_message, "Agent-Session") != session_id) return std::nullopt;
+  return trailer(parent_message, "Tool-Call");
 }
 
 // Recreates a reclaimed work tree from the session's head.
@@ -710,9 +884,55 @@ void ensure_worktree(session_info& info, git_repository* repo) {
   if (info.state != "idle" && fs::exists(info.workdir)) return;
   fs::create_directories(info.workdir);
   tree_ptr tree = tree_of_commit(repo, oid_of(info.head));
-  apply_tree(repo, info.workdir, nullptr, tree.get());
+  std::vector<std::string> touched;
+  apply_tree(repo, info.workdir, nullptr, tree.get(), touched);
   info.state = "active";
   info.last_activity = now_seconds();
+}
+
+// What watchers and the audit log learn of a turn: a `commit` event for a
+// commit of the agent's work (`commit`: the one made), a `sync` event when
+// pushed commits reached the work tree, an audit line when the branch
+// moved (old: its value before, as for a push).
+struct turn_notice {
+  const char* via;  // "checkpoint" | "sync" | "idle"
+  std::string user;
+  std::string call_id;
+  std::string tool;
+  std::string summary;
+  std::optional<std::string> commit;  // the commit event's commit; none: no commit event
+};
+
+// The audit line goes first, before the session is saved: it is evidence
+// of the branch having moved.
+void audit_turn(const fs::path& audit_path, const session_info& info, const turn_outcome& t, const turn_notice& n) {
+  if (t.ref_was)
+    append_audit(audit_path, {n.via, n.user, info.repo, "refs/heads/" + info.branch, hex(*t.ref_was),
+                              t.answer.commit, n.call_id});
+}
+
+void announce(const event_sink& sink, const session_info& info, const turn_outcome& t, const turn_notice& n) {
+  const turn_result& out = t.answer;
+  if (!sink) return;
+  if (n.commit)
+    sink(info.id, "commit",
+         json::serialize(json::object{{"commit", *n.commit},
+                                      {"tool", n.tool},
+                                      {"summary", n.summary},
+                                      {"changed", json_array(out.changed)},
+                                      {"via", n.via}}));
+  if (t.took_in)
+    sink(info.id, "sync",
+         json::serialize(json::object{{"commit", out.commit},
+                                      {"incoming", json_array(out.incoming)},
+                                      {"conflicts", json_array(out.conflicts)}}));
+}
+
+const char* const sync_summary = "Work in progress before sync";
+const char* const reclaim_summary = "Work in progress before the idle work tree was reclaimed";
+
+std::string agentgit_message(const char* summary, const std::string& session_id) {
+  return std::string("[agentgit] ") + summary + "\n\nAgent-Session: " + session_id + "\n";
 }
 
 }  // namespace
@@ -749,24 +969,15 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
       return again;
     }
   }
-  const std::string before = s->info.head;
-  turn_result out = take_turn(who_, id, s->info, repo, *s->snap, message_for(req, id));
-  if (out.commit != before)
-    append_audit(audit_path_, {"checkpoint", req.user, s->info.repo, "refs/heads/" + s->info.branch, before,
-                               out.commit, req.call_id.value_or("")});
+  const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::checkpoint, message_for(req, id));
+  turn_notice n{"checkpoint", req.user, req.call_id.value_or(""), req.tool, req.summary, std::nullopt};
+  if (t.answer.result == "committed") n.commit = t.answer.commit;
+  audit_turn(audit_path_, s->info, t, n);
   s->info.last_activity = now_seconds();
   s->save();
-  if (req.call_id) s->remember_call(*req.call_id, out.commit);
-  if (sink_ && out.result != "no-op") {
-    sink_(id, "commit",
-          json::serialize(json::object{{"commit", out.commit}, {"tool", req.tool}, {"summary", req.summary},
-                                       {"changed", json_array(out.changed)}}));
-    if (!out.incoming.empty())
-      sink_(id, "sync", json::serialize(json::object{{"commit", out.commit},
-                                                     {"incoming", json_array(out.incoming)},
-                                                     {"conflicts", json_array(out.conflicts)}}));
-  }
-  return out;
+  if (req.call_id) s->remember_call(*req.call_id, t.answer.commit);
+  announce(sink_, s->info, t, n);
+  return t.answer;
 }
 
 turn_result session_store::sync(const std::string& id, const std::string& user) {
@@ -777,17 +988,14 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   ensure_worktree(s->info, repo);
   if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
   adopt_unsaved_turn(*s, repo);
-  const std::string before = s->info.head;
-  turn_result out = take_turn(who_, id, s->info, repo, *s->snap, std::nullopt);
-  if (out.commit != before)
-    append_audit(audit_path_, {"sync", user, s->info.repo, "refs/heads/" + s->info.branch, before, out.commit, ""});
+  const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::sync, agentgit_message(sync_summary, id));
+  turn_notice n{"sync", user, "", "agentgit", sync_summary, std::nullopt};
+  if (t.own_commit) n.commit = hex(*t.own_commit);
+  audit_turn(audit_path_, s->info, t, n);
   s->info.last_activity = now_seconds();
   s->save();
-  if (sink_ && out.result != "no-op")
-    sink_(id, "sync", json::serialize(json::object{{"commit", out.commit},
-                                                   {"incoming", json_array(out.incoming)},
-                                                   {"conflicts", json_array(out.conflicts)}}));
-  return out;
+  announce(sink_, s->info, t, n);
+  return t.answer;
 }
 
 std::optional<std::string> session_store::read_file(const std::string& id, const std::string& path) {
@@ -953,9 +1161,13 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
       const auto shot = s->snap->snapshot();
       tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
       if (shot.tree != hex(*git_tree_id(head_tree.get()))) {
-        take_turn(who_, s->info.id, s->info, repo, *s->snap,
-                  std::string("[agentgit] Work in progress before the idle work tree was reclaimed\n\nAgent-Session: ") +
-                      s->info.id + "\n");
+        const turn_outcome t = take_turn(who_, s->info.id, s->info, repo, *s->snap, turn_kind::reclaim,
+                                         agentgit_message(reclaim_summary, s->info.id));
+        turn_notice n{"idle", "agentgit", "", "agentgit", reclaim_summary, std::nullopt};
+        if (t.own_commit) n.commit = hex(*t.own_commit);
+        audit_turn(audit_path_, s->info, t, n);
+        s->save();
+        announce(sink_, s->info, t, n);
       }
     } catch (const std::exception&) {
       continue;  // keep the work tree rather than lose what could not be saved

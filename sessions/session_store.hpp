@@ -3,8 +3,9 @@
 // snapshot of the work tree; what people pushed to the session's branch is
 // applied to the work tree at the agent's turn boundaries (checkpoint or
 // sync): a fast-forward when the agent changed nothing, else a merge whose
-// conflicts keep both sides with markers. Branch updates are
-// compare-and-swap and all work on one session is serialized.
+// conflicts keep both sides. A turn updates the work tree before it moves
+// the branch, so one that fails leaves both as they were. Branch updates
+// are compare-and-swap and all work on one session is serialized.
 //
 // Metadata lives in DATA/sessions/ID.json (written atomically); the history
 // is the repo itself, so sessions survive a restart.
@@ -83,8 +84,8 @@ struct checkpoint_request {
 };
 
 struct turn_result {
-  std::string result;                   // "committed" | "no-op" | "synced"
-  std::string commit;                   // the branch tip now
+  std::string result;                   // checkpoint: "committed" | "no-op"; sync: "synced" | "no-op"
+  std::string commit;                   // the session's head after the call
   std::vector<std::string> changed;     // what the agent changed
   std::vector<std::string> incoming;    // what pushes brought into the work tree
   std::vector<std::string> conflicts;   // files left with conflict markers

@@ -2,20 +2,46 @@
 # The session event stream (GET /api/v1/sessions/ID/events, server-sent
 # events): a `commit` event within a second of a checkpoint, a `push` event
 # for a push, a `sync` event once pushed commits reached the work tree; 404
-# for an unknown session. Then the idle reaper: a session idle longer than
-# session_idle_timeout loses its work tree but keeps its repo, and comes
-# back with the head's files on the next call.
+# for an unknown session; what sync and on-change checkpoints send. Then
+# the idle reaper: a session idle longer than session_idle_timeout has its
+# uncommitted work committed and loses its work tree but keeps its repo,
+# and comes back with the head's files on the next call; commits carry the
+# [commits] identity of the config file.
 source "$(dirname "$0")/lib.sh"
 start_server
 
-EV_PID=""
+EV_PIDS=()
 events_cleanup() {
-  local rc=$?
-  if [ -n "$EV_PID" ]; then kill "$EV_PID" 2>/dev/null || true; wait "$EV_PID" 2>/dev/null || true; fi
+  local rc=$? p
+  for p in "${EV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   (exit $rc)
   cleanup
 }
 trap events_cleanup EXIT
+# watch_events ID FILE: streams the session's events into FILE until stop_watching.
+watch_events() {
+  local i
+  curl -sN "$BASE/api/v1/sessions/$1/events" >"$2" &
+  EV_PIDS+=($!)
+  for i in $(seq 1 100); do grep -q 'connected' "$2" 2>/dev/null && break; sleep 0.05; done
+  grep -q 'connected' "$2" || fail "the event stream did not open: $(cat "$2")"
+}
+stop_watching() {
+  local p
+  for p in "${EV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  EV_PIDS=()
+}
+# audit_lines VIA OLD NEW [USER]: how many audit lines say so.
+audit_lines() {
+  /usr/bin/python3 - "$DATA/audit.log" "$@" <<'PY'
+import json, sys
+path, via, old, new = sys.argv[1:5]
+user = sys.argv[5] if len(sys.argv) > 5 else None
+print(sum(1 for l in open(path) if (lambda e: e["via"] == via and e["old"] == old and e["new"] == new
+          and (user is None or e["user"] == user))(json.loads(l))))
+PY
+}
+tip_of() { git ls-remote "$BASE/repos/$1.git" refs/heads/main | cut -f1; }
 
 # events FILE: one line per complete event, "NAME<TAB>DATA", in order.
 events() {
@@ -63,10 +89,7 @@ url=$(echo "$s" | json_get clone_url)
 git clone -q "$url" "$WORK/person"
 
 ev=$WORK/events.txt
-curl -sN "$BASE/api/v1/sessions/$id/events" >"$ev" &
-EV_PID=$!
-for i in $(seq 1 100); do grep -q 'connected' "$ev" 2>/dev/null && break; sleep 0.05; done
-grep -q 'connected' "$ev" || fail "the event stream did not open: $(cat "$ev")"
+watch_events "$id" "$ev"
 code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' --max-time 2 "$BASE/api/v1/sessions/$id/events" || true)
 case "$code" in "200 text/event-stream"*) ;; *) fail "events: expected 200 text/event-stream, got '$code'" ;; esac
 
@@ -80,6 +103,7 @@ assert_eq "$c1" "$(jf "$d" commit)" "commit event: commit"
 assert_eq "Write" "$(jf "$d" tool)" "commit event: tool"
 assert_eq "first file" "$(jf "$d" summary)" "commit event: summary"
 assert_eq "first.txt" "$(jf "$d" changed)" "commit event: changed"
+assert_eq "checkpoint" "$(jf "$d" via)" "commit event: via"
 pass "a commit event arrives ${took}s after the checkpoint returns"
 
 # A read-only call is still a commit (every-call mode): another event.
@@ -130,40 +154,135 @@ order=$(events "$ev" | cut -f1 | tr '\n' ' ')
 case "$order" in *"push "*"sync "*"push "*"sync "*) ;; *) fail "event order: $order" ;; esac
 pass "a checkpoint that takes in a push sends commit and sync events ($order)"
 
+# ---- sync with nothing pushed: nothing committed, no event -----------------------
+echo "uncommitted" >"$wd/wip.txt"
+tip0=$(tip_of watched)
+n_commit=$(count_events "$ev" commit)
+n_sync=$(count_events "$ev" sync)
+r=$(api POST "/api/v1/sessions/$id/sync")
+assert_eq no-op "$(jf "$r" result)" "sync with nothing pushed: result"
+assert_eq "$tip0" "$(jf "$r" commit)" "sync with nothing pushed: commit"
+assert_eq "" "$(jf "$r" changed)" "sync with nothing pushed: changed"
+assert_eq "" "$(jf "$r" incoming)" "sync with nothing pushed: incoming"
+assert_eq "$tip0" "$(tip_of watched)" "sync with nothing pushed commits nothing"
+assert_eq "uncommitted" "$(cat "$wd/wip.txt")" "the agent's work stays in the work tree"
+# A push is a fence: events are sent in order, so any event of the sync
+# would be in the stream before the push's.
+git -C "$WORK/person" pull -q
+commit_file "$WORK/person" "third-from-person.txt" "third"
+git -C "$WORK/person" push -q origin main
+pushed=$(git -C "$WORK/person" rev-parse HEAD)
+wait_event "$ev" push 3 2 >/dev/null || fail "no third push event"
+assert_eq "$n_commit" "$(count_events "$ev" commit)" "commit events after a no-op sync"
+assert_eq "$n_sync" "$(count_events "$ev" sync)" "sync events after a no-op sync"
+pass "a sync with nothing pushed commits nothing and sends no event"
+
+# ---- sync with a push while the agent has uncommitted work --------------------------
+r=$(api POST "/api/v1/sessions/$id/sync")
+assert_eq synced "$(jf "$r" result)" "sync result"
+assert_eq "wip.txt" "$(jf "$r" changed)" "sync: the agent's work committed first"
+assert_eq "third-from-person.txt" "$(jf "$r" incoming)" "sync incoming"
+merged=$(jf "$r" commit)
+git -C "$WORK/person" pull -q
+assert_eq "$merged" "$(git -C "$WORK/person" rev-parse HEAD)" "sync result is the branch tip"
+assert_eq "$pushed" "$(git -C "$WORK/person" rev-parse HEAD^2)" "the merge's second parent is the push"
+wip=$(git -C "$WORK/person" rev-parse HEAD^1)
+assert_eq "[agentgit] Work in progress before sync" "$(git -C "$WORK/person" log -1 --format=%s "$wip")" "the WIP commit"
+assert_eq "$tip0" "$(git -C "$WORK/person" rev-parse "$wip^")" "the WIP commit's parent is the old head"
+wait_event "$ev" commit $((n_commit + 1)) 1 >/dev/null || fail "no commit event for sync's work in progress"
+d=$(nth_event_data "$ev" commit $((n_commit + 1)))
+assert_eq "$wip" "$(jf "$d" commit)" "commit event of a sync: commit"
+assert_eq "sync" "$(jf "$d" via)" "commit event of a sync: via"
+assert_eq "agentgit" "$(jf "$d" tool)" "commit event of a sync: tool"
+assert_eq "wip.txt" "$(jf "$d" changed)" "commit event of a sync: changed"
+wait_event "$ev" sync $((n_sync + 1)) 1 >/dev/null || fail "no sync event"
+assert_eq "$merged" "$(jf "$(nth_event_data "$ev" sync $((n_sync + 1)))" commit)" "sync event: commit"
+assert_eq 1 "$(audit_lines sync "$pushed" "$merged")" "audit line for the sync's commit"
+pass "a sync that merges the agent's work: commit event (via sync), sync event, audit line"
+
+# ---- on-change: an unchanged checkpoint that takes in a push ------------------------
+s=$(api POST /api/v1/sessions '{"task":"quiet","name":"quiet","commit_mode":"on-change"}')
+qid=$(echo "$s" | json_get id)
+qwd=$(echo "$s" | json_get workdir)
+qev=$WORK/quiet-events.txt
+watch_events "$qid" "$qev"
+git clone -q "$BASE/repos/quiet.git" "$WORK/quiet"
+commit_file "$WORK/quiet" "for-quiet.txt" "hello quiet"
+git -C "$WORK/quiet" push -q origin main
+qpushed=$(git -C "$WORK/quiet" rev-parse HEAD)
+wait_event "$qev" push 1 2 >/dev/null || fail "no push event (quiet)"
+r=$(api POST "/api/v1/sessions/$qid/checkpoint" '{"tool":"Read","summary":"looked"}')
+assert_eq no-op "$(jf "$r" result)" "on-change unchanged checkpoint taking in a push: result"
+assert_eq "for-quiet.txt" "$(jf "$r" incoming)" "on-change checkpoint: incoming"
+assert_eq "$qpushed" "$(jf "$r" commit)" "on-change checkpoint: commit is the pushed one"
+assert_eq "$qpushed" "$(tip_of quiet)" "on-change checkpoint: no commit made"
+assert_eq "hello quiet" "$(cat "$qwd/for-quiet.txt")" "on-change checkpoint: the push reached the work tree"
+wait_event "$qev" sync 1 1 >/dev/null || fail "no sync event for an on-change checkpoint that took in a push"
+# A commit event would have come before the sync event.
+assert_eq 0 "$(count_events "$qev" commit)" "commit events of a call that made no commit"
+assert_eq "$qpushed" "$(jf "$(nth_event_data "$qev" sync 1)" commit)" "on-change sync event: commit"
+pass "on-change: an unchanged checkpoint that takes in a push is a no-op with a sync event and no commit event"
+
 # ---- unknown sessions ----------------------------------------------------------
 assert_eq 404 "$(http_status GET /api/v1/sessions/000000000000/events --max-time 3)" "events of an unknown session"
 assert_eq 404 "$(http_status GET /api/v1/sessions/nope/events --max-time 3)" "events of an invalid session id"
 pass "404 for an unknown session's events"
 
-kill "$EV_PID" 2>/dev/null || true
-wait "$EV_PID" 2>/dev/null || true
-EV_PID=""
+stop_watching
 assert_alive
 
 # ---- idle reaper ----------------------------------------------------------------
 stop_server
 cat >"$WORK/idle.toml" <<'EOF'
 session_idle_timeout = "2s"
+
+[commits]
+author = "Robo Agent <robo@agents.example>"
+committer = "Gate Keeper <gate@agents.example>"
 EOF
 start_server --config "$WORK/idle.toml"
 s=$(api POST /api/v1/sessions '{"task":"go idle","name":"sleepy"}')
 id=$(echo "$s" | json_get id)
 wd=$(echo "$s" | json_get workdir)
+sev=$WORK/sleepy-events.txt
+watch_events "$id" "$sev"
 mkdir -p "$wd/notes"
 echo "remember me" >"$wd/notes/memo.txt"
 printf '*.log\n' >"$wd/.gitignore"
 printf '#!/bin/sh\necho hi\n' >"$wd/run.sh" && chmod +x "$wd/run.sh"
 ln -s notes/memo.txt "$wd/memo-link"
 r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"before idling"}')
-head=$(jf "$r" commit)
+checkpointed=$(jf "$r" commit)
+git clone -q "$BASE/repos/sleepy.git" "$WORK/sleepy"
+assert_eq "Robo Agent <robo@agents.example> Gate Keeper <gate@agents.example>" \
+  "$(git -C "$WORK/sleepy" log -1 --format='%an <%ae> %cn <%ce>')" "configured identity of a checkpoint"
+assert_eq "Robo Agent <robo@agents.example> Gate Keeper <gate@agents.example>" \
+  "$(git -C "$WORK/sleepy" log -1 --format='%an <%ae> %cn <%ce>' HEAD~1)" "configured identity of the first commit"
+pass "[commits] author and committer from the config file are on session commits"
+
+# Written but never checkpointed: the reaper commits it before reclaiming.
+echo "unsaved work" >"$wd/unsaved.txt"
 sleep 4.2
 assert_eq idle "$(api GET "/api/v1/sessions/$id" | json_get state)" "state after idling"
 [ ! -e "$wd" ] || fail "the idle session's work tree is still there: $(ls -la "$wd")"
-git clone -q "$BASE/repos/sleepy.git" "$WORK/sleepy"
-assert_eq "$head" "$(git -C "$WORK/sleepy" rev-parse HEAD)" "repo of an idle session"
+git -C "$WORK/sleepy" pull -q
+head=$(git -C "$WORK/sleepy" rev-parse HEAD)
+assert_eq "$checkpointed" "$(git -C "$WORK/sleepy" rev-parse HEAD^)" "the reaper's commit is on top of the last checkpoint"
+assert_eq "[agentgit] Work in progress before the idle work tree was reclaimed" \
+  "$(git -C "$WORK/sleepy" log -1 --format=%s)" "the reaper's commit message"
+assert_eq "unsaved work" "$(cat "$WORK/sleepy/unsaved.txt")" "uncommitted work in the reaper's commit"
+assert_eq "Robo Agent <robo@agents.example> Gate Keeper <gate@agents.example>" \
+  "$(git -C "$WORK/sleepy" log -1 --format='%an <%ae> %cn <%ce>')" "configured identity of the reaper's commit"
 assert_eq "remember me" "$(cat "$WORK/sleepy/notes/memo.txt")" "file in the idle session's repo"
 assert_eq "$head" "$(api GET "/api/v1/sessions/$id" | json_get head)" "head of an idle session"
-pass "an idle session's work tree is reclaimed; its repo stays"
+wait_event "$sev" commit 2 2 >/dev/null || fail "no commit event for the reaper's commit: $(cat "$sev")"
+d=$(nth_event_data "$sev" commit 2)
+assert_eq "$head" "$(jf "$d" commit)" "reaper commit event: commit"
+assert_eq "idle" "$(jf "$d" via)" "reaper commit event: via"
+assert_eq "unsaved.txt" "$(jf "$d" changed)" "reaper commit event: changed"
+assert_eq 1 "$(audit_lines idle "$checkpointed" "$head" agentgit)" "audit line for the reaper's commit"
+stop_watching
+pass "an idle session's uncommitted work is committed (audit line, commit event) and its work tree reclaimed; its repo stays"
 
 # A files API read brings the work tree back with the head's files.
 got=$(curl -s "$BASE/api/v1/sessions/$id/files/notes/memo.txt")
