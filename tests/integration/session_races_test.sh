@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Checkpoints racing pushes: an agent makes 20 checkpoints (one new file each,
-# written straight into its work tree) while a person pushes 5 commits to the
-# session's branch, fetching and rebasing when a push is rejected. Nothing
-# either side wrote may be lost: all 25 commits in history, all 25 files in
-# the work tree and in the tip, fsck clean. And a `git fetch` watch loop sees
-# every checkpoint the moment the checkpoint call returns.
+# Checkpoints racing pushes: an agent checkpoints (one new file each,
+# written straight into its work tree; at least 20, and on until the person
+# is done) while a person pushes 5 commits to the session's branch,
+# fetching and rebasing when a push is rejected. The person waits, after the
+# last push, until the agent has checkpointed twice more, so at least one
+# checkpoint takes in a push while the person is still at it. Nothing either
+# side wrote may be lost: every commit in history, every file in the work
+# tree and in the tip, fsck clean. And a `git fetch` watch loop sees every
+# checkpoint the moment the checkpoint call returns.
 source "$(dirname "$0")/lib.sh"
 start_server
 
@@ -46,13 +49,25 @@ pusher() {
     echo "$(git -C "$WORK/person" rev-parse HEAD)" >>"$WORK/pushed.list"
     sleep 0.1
   done
+  # Still here until two more checkpoints have started and ended: the
+  # second began after the last push landed, so one of them took it in.
+  local seen deadline=$((SECONDS + 60))
+  seen=$(cat "$WORK/checkpoints.done")
+  until [ "$(cat "$WORK/checkpoints.done")" -ge $((seen + 2)) ]; do
+    [ "$SECONDS" -lt "$deadline" ] || { echo "the agent stopped checkpointing" >>"$WORK/pusher.fail"; return 1; }
+    sleep 0.02
+  done
 }
 : >"$WORK/push.retries"
+echo 0 >"$WORK/checkpoints.done"
 pusher &
 pusher_pid=$!
 
 saw_incoming=0
-for i in $(seq 1 20); do
+i=0
+while [ "$i" -lt 20 ] || kill -0 "$pusher_pid" 2>/dev/null; do
+  i=$((i + 1))
+  [ "$i" -le 300 ] || fail "the pusher did not finish within 300 checkpoints"
   echo "agent content $i" >"$wd/agent-$i.txt"
   r=$(api POST "/api/v1/sessions/$id/checkpoint" "{\"tool\":\"Write\",\"summary\":\"agent file $i\",\"call_id\":\"race-$i\"}")
   assert_eq committed "$(echo "$r" | json_get result)" "checkpoint $i result"
@@ -64,30 +79,34 @@ for i in $(seq 1 20); do
   git -C "$WORK/watcher" fetch -q origin
   git -C "$WORK/watcher" merge-base --is-ancestor "$c" origin/main \
     || fail "checkpoint $i: commit $c not in the fetched history"
+  echo "$i" >"$WORK/checkpoints.tmp" && mv "$WORK/checkpoints.tmp" "$WORK/checkpoints.done"
   sleep 0.03
 done
+n=$i
 wait "$pusher_pid" || fail "the pusher failed: $(cat "$WORK/pusher.fail" 2>/dev/null) $(tail -5 "$WORK/push.err")"
-echo "# pushes retried $(wc -l <"$WORK/push.retries") time(s); $saw_incoming checkpoint(s) took in pushes during the race"
+echo "# $n checkpoints; pushes retried $(wc -l <"$WORK/push.retries") time(s); $saw_incoming checkpoint(s) took in pushes during the race"
+[ "$saw_incoming" -ge 1 ] || fail "no checkpoint took in a push while the person was pushing"
+pass "$saw_incoming of $n checkpoints took in pushes while the person was pushing"
 
 # Take in whatever was pushed last.
 api POST "/api/v1/sessions/$id/sync" >/dev/null
 git clone -q "$url" "$WORK/final"
 final=$WORK/final
 subjects=$(git -C "$final" log --format=%s)
-for i in $(seq 1 20); do
-  n=$(grep -cxF "[Write] agent file $i" <<<"$subjects" || true)
-  assert_eq 1 "$n" "commits '[Write] agent file $i' in history"
+for i in $(seq 1 "$n"); do
+  count=$(grep -cxF "[Write] agent file $i" <<<"$subjects" || true)
+  assert_eq 1 "$count" "commits '[Write] agent file $i' in history"
 done
 for i in 1 2 3 4 5; do
-  n=$(grep -cxF "Pushed $i" <<<"$subjects" || true)
-  assert_eq 1 "$n" "commits 'Pushed $i' in history"
+  count=$(grep -cxF "Pushed $i" <<<"$subjects" || true)
+  assert_eq 1 "$count" "commits 'Pushed $i' in history"
 done
 while read -r c; do
   git -C "$final" merge-base --is-ancestor "$c" HEAD || fail "pushed commit $c is not in the final history"
 done <"$WORK/pushed.list"
-pass "all 25 commits (20 checkpoints + 5 pushes) are in the final history"
+pass "all $((n + 5)) commits ($n checkpoints + 5 pushes) are in the final history"
 
-for i in $(seq 1 20); do
+for i in $(seq 1 "$n"); do
   assert_eq "agent content $i" "$(cat "$wd/agent-$i.txt")" "work tree agent-$i.txt"
   assert_eq "agent content $i" "$(git -C "$final" show "HEAD:agent-$i.txt")" "tip agent-$i.txt"
 done
@@ -96,9 +115,9 @@ for i in 1 2 3 4 5; do
   assert_eq "pushed content $i" "$(cat "$wd/pushed-$i.txt")" "work tree pushed-$i.txt"
   assert_eq "pushed content $i" "$(git -C "$final" show "HEAD:pushed-$i.txt")" "tip pushed-$i.txt"
 done
-n=$(git -C "$final" ls-tree --name-only HEAD | grep -cE '^(agent|pushed)-[0-9]+\.txt$' || true)
-assert_eq 25 "$n" "files of the race in the tip"
-pass "all 25 files are in the work tree and in the tip"
+count=$(git -C "$final" ls-tree --name-only HEAD | grep -cE '^(agent|pushed)-[0-9]+\.txt$' || true)
+assert_eq $((n + 5)) "$count" "files of the race in the tip"
+pass "all $((n + 5)) files are in the work tree and in the tip"
 
 # The session's head is the branch tip, and the work tree matches it exactly.
 assert_eq "$(git -C "$final" rev-parse HEAD)" "$(api GET "/api/v1/sessions/$id" | json_get head)" "session head"

@@ -46,10 +46,16 @@ echo "Focus on cost analysis" >"$WORK/person/instructions.md"
 git -C "$WORK/person" add instructions.md
 git -C "$WORK/person" commit -q -m "Added instructions"
 git -C "$WORK/person" push -q origin main
+pushed=$(git -C "$WORK/person" rev-parse HEAD)
 r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"Ran analysis"}')
 assert_eq instructions.md "$(echo "$r" | json_get incoming)" "incoming"
 cmp "$WORK/person/instructions.md" "$wd/instructions.md" || fail "pushed instructions.md did not reach the work tree"
-pass "a pushed file reaches the work tree at the next checkpoint"
+# A clean work tree fast-forwards: the tool call is recorded right on top
+# of the pushed commit, no merge.
+c=$(echo "$r" | json_get commit)
+assert_eq "$c $pushed" "$(git --git-dir="$DATA/repos/agent-research.git" rev-list --parents -n 1 "$c")" \
+  "a clean work tree: the checkpoint's only parent is the pushed commit"
+pass "a pushed file reaches the work tree at the next checkpoint (fast-forward, no merge)"
 
 echo "more findings" >>"$wd/report.md"
 api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"Bad edit"}' >/dev/null
@@ -61,8 +67,12 @@ assert_eq "# Sales report" "$(cat "$wd/report.md")" "the revert reached the work
 git -C "$WORK/person" pull -q
 git -C "$WORK/person" revert --no-edit "$(git -C "$WORK/person" log --grep="Added instructions" --format=%H)" >/dev/null
 git -C "$WORK/person" push -q origin main
-api POST "/api/v1/sessions/$id/sync" >/dev/null
+r=$(api POST "/api/v1/sessions/$id/sync")
 [ ! -e "$wd/instructions.md" ] || fail "reverting the instructions commit did not remove the file"
+# Nothing of the agent's to keep: the session head is the pushed commit itself.
+assert_eq "$(git -C "$WORK/person" rev-parse HEAD)" "$(echo "$r" | json_get commit)" "sync of a clean work tree: head"
+assert_eq "$(git -C "$WORK/person" rev-parse HEAD)" "$(git ls-remote "$url" refs/heads/main | cut -f1)" \
+  "sync of a clean work tree adds no commit"
 pass "git revert && git push: the work tree follows"
 
 # A conflict: both sides change the same line.
@@ -72,8 +82,20 @@ echo "person version" >"$WORK/person/report.md"
 git -C "$WORK/person" commit -q -am "person edits the report"
 git -C "$WORK/person" push -q origin main
 person_commit=$(git -C "$WORK/person" rev-parse HEAD)
+head_before=$(api GET "/api/v1/sessions/$id" | json_get head)
 r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"agent edits the report"}')
 assert_eq report.md "$(echo "$r" | json_get conflicts)" "conflicts"
+# A dirty work tree: the agent's snapshot commit on the old head, then a
+# merge of it with the pushed commit.
+m=$(echo "$r" | json_get commit)
+bare=$DATA/repos/agent-research.git
+snapshot_commit=$(git --git-dir="$bare" rev-parse "$m^1")
+assert_eq "$m $snapshot_commit $person_commit" "$(git --git-dir="$bare" rev-list --parents -n 1 "$m")" \
+  "a dirty work tree: a merge of the agent's commit and the pushed one"
+assert_eq "$snapshot_commit $head_before" "$(git --git-dir="$bare" rev-list --parents -n 1 "$snapshot_commit")" \
+  "the agent's snapshot commit is on the old head"
+assert_eq "[Edit] agent edits the report" "$(git --git-dir="$bare" log -1 --format=%s "$snapshot_commit")" \
+  "the agent's snapshot commit is the tool call"
 grep -q "^<<<<<<<" "$wd/report.md" && grep -q "agent version" "$wd/report.md" && grep -q "person version" "$wd/report.md" \
   || fail "conflict markers with both sides expected: $(cat "$wd/report.md")"
 git -C "$WORK/person" pull -q
