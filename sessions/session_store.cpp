@@ -1018,6 +1018,8 @@ void session_store::write_file(const std::string& id, const std::string& path, c
   std::lock_guard lock(s->mutex);
   require_live(s->info);
   ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
+  if (auto why = worktree_content_problem(path, bytes))
+    throw session_error(session_error::kind::invalid, "INVALID_CONTENT", *why);
   try {
     worktree_write(s->info.workdir, path, bytes);
   } catch (const worktree_error& e) {

@@ -15,8 +15,34 @@ namespace agentgit::sessions {
 // True when one path component is a spelling of `.git` that git refuses
 // (core.protectNTFS and protectHFS, fsck's hasDotgit): any case, the NTFS
 // short name `git~1`, trailing dots or spaces, an NTFS stream suffix
-// (`.git::$INDEX_ALLOCATION`), code points HFS+ ignores (`.g\u200cit`).
+// (`.git::$INDEX_ALLOCATION`), code points HFS+ ignores (`.g\u200cit`),
+// and for HFS+ anything after a malformed UTF-8 sequence (`.git\xff…`).
 bool is_dotgit_name(std::string_view name);
+
+// True when git takes a tree entry of this name for `.gitmodules` (fsck's
+// is_hfs_dotgitmodules / is_ntfs_dotgitmodules): any case, code points
+// HFS+ ignores, NTFS trailing dots, spaces and streams, 8.3 short names
+// (`gitmod~1`, `gi7eba~1`, even `~1234567`). git fsck refuses such an
+// entry when it is a symlink or a directory, and checks its content.
+bool is_gitmodules_name(std::string_view name);
+// The same for `.gitattributes` (short names `gitatt~1`, `gi7d29~1`): a
+// directory of such a name is refused, and so are over-long lines.
+bool is_gitattributes_name(std::string_view name);
+
+// Why git fsck would refuse a `.gitmodules` with this content, or nullopt:
+// a submodule url or path that looks like a command-line option, an
+// `update = !command`, a submodule name with a `..` component, a url git
+// refuses to hand to its http transport. Content git cannot parse as
+// config (or holding a NUL byte) is refused too: fsck only checks what
+// precedes a syntax error, so nothing after one can be vouched for.
+std::optional<std::string> gitmodules_problem(std::string_view content);
+// Why git fsck would refuse a `.gitattributes` with this content (a line
+// of 2048 bytes or more, over 100 MiB), or nullopt.
+std::optional<std::string> gitattributes_problem(std::string_view content);
+// For the files API: why git fsck would refuse `bytes` written at `rel` (a
+// `.gitmodules` or `.gitattributes` with content as above, or a path
+// through a directory of such a name), or nullopt. Pure.
+std::optional<std::string> worktree_content_problem(const std::string& rel, std::string_view bytes);
 
 // Validates a work-tree-relative path from a client: no empty, `.` or `..`
 // components, no `.git` (is_dotgit_name), no backslash or NUL.
