@@ -735,10 +735,10 @@ turn_outcome take_turn(const identity& who, const std::string& session_id, sessi
     const auto tip = branch_tip(repo, info.branch);
     if (tip && git_oid_equal(&*tip, &base)) return t;
   }
-  const snapshot_result shot = snap.snapshot();
+  tree_ptr base_tree = tree_of_commit(repo, base);
+  const snapshot_result shot = snap.snapshot(hex(*git_tree_id(base_tree.get())));
   out.problems = shot.problems;
   const git_oid snap_tree_id = oid_of(shot.tree);
-  tree_ptr base_tree = tree_of_commit(repo, base);
   tree_ptr snap_tree = lookup_tree(repo, snap_tree_id);
   const std::vector<std::string> agent_changes = changed_paths(repo, base_tree.get(), snap_tree.get());
   const bool agent_changed = !agent_changes.empty();
@@ -867,7 +867,8 @@ std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id
   if (git_graph_descendant_of(repo, &*tip, &head) != 1) return std::nullopt;
   const std::string message = git_commit_message(commit.get());
   if (trailer(message, "Agent-Session") != session_id) return std::nullopt;
-  if (snap.snapshot().tree != hex(*git_commit_tree_id(commit.get()))) return std::nullopt;
+  const std::string tip_tree = hex(*git_commit_tree_id(commit.get()));
+  if (snap.snapshot(tip_tree).tree != tip_tree) return std::nullopt;
   info.head = hex(*tip);
   if (auto call = trailer(message, "Tool-Call")) return call;
   if (git_commit_parentcount(commit.get()) != 2) return std::nullopt;
@@ -1160,9 +1161,9 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
     try {
       git_repository* repo = s->open(repos_.path_of(s->info.repo));
       if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
-      const auto shot = s->snap->snapshot();
       tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
-      if (shot.tree != hex(*git_tree_id(head_tree.get()))) {
+      const std::string head = hex(*git_tree_id(head_tree.get()));
+      if (s->snap->snapshot(head).tree != head) {
         const turn_outcome t = take_turn(who_, s->info.id, s->info, repo, *s->snap, turn_kind::reclaim,
                                          agentgit_message(reclaim_summary, s->info.id));
         turn_notice n{"idle", "agentgit", "", "agentgit", reclaim_summary, std::nullopt};

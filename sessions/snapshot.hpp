@@ -6,27 +6,49 @@
 // only those are re-read, only files whose stat data differ are re-hashed,
 // and only trees on the way from a change to the root are rebuilt. Without
 // events (first snapshot, queue overflow, a moved directory) it walks the
-// whole tree, still re-hashing only what the stat data say changed.
+// whole tree, still re-hashing only what the stat data say changed. What
+// inotify cannot see is re-checked at every snapshot: files with more than
+// one hard link (written through a path outside the tree, or in another
+// directory of it) are re-stat'ed, directories that could not be read are
+// re-read, and once a minute every known file is re-stat'ed (a hard link
+// made after the file was last seen, writes through mmap).
 //
-// Rules: `.gitignore` is honoured (libgit2's rules); symlinks are stored as
-// links and never followed; `.git` entries and names git refuses are not
-// snapshotted but reported; files that cannot be read are reported.
+// Rules, as `git add -A` applies them:
+// - ignore rules (`.gitignore`, libgit2's matching) apply to untracked
+//   paths only: what the base tree holds (the session branch's tree) stays
+//   and keeps being updated even when a rule matches it or a directory
+//   above it; submodule entries (gitlinks) of the base tree are kept;
+// - symlinks are stored as links and never followed;
+// - `.git` entries and other names git refuses are not snapshotted but
+//   reported; so is anything `git fsck --strict` would refuse: a
+//   `.gitmodules` that is a symlink, a directory or has option-like values,
+//   a `.gitattributes` with over-long lines (see worktree_io.hpp);
+// - FIFOs, sockets and devices are reported, never opened; a `.gitignore`
+//   or `.gitattributes` that is not a regular file (libgit2 would block
+//   reading a FIFO) stops its directory from being re-read, and is reported;
+// - a file that cannot be recorded (unreadable, refused) keeps its last
+//   recorded version: the snapshotter's own, else the base tree's.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 struct git_repository;
+struct git_tree;
 
 namespace agentgit::sessions {
 
 struct snapshot_result {
   std::string tree;                   // hex id of the root tree
   std::vector<std::string> problems;  // "PATH: why" for what was left out
+  std::size_t hashed = 0;             // files and links read and hashed (not taken from the stat cache)
 };
 
 class snapshotter {
@@ -37,30 +59,54 @@ class snapshotter {
   snapshotter(const snapshotter&) = delete;
   snapshotter& operator=(const snapshotter&) = delete;
 
-  // Snapshots the work tree as it is now. Throws repo_error on I/O
-  // failure of the repository itself.
-  snapshot_result snapshot();
+  // Snapshots the work tree as it is now. `base_tree` is the hex id of the
+  // tree the work tree was last recorded as or checked out from (the
+  // session branch's tree), or empty for none: its paths are tracked (see
+  // the rules above). Throws repo_error on I/O failure of the repository
+  // itself.
+  snapshot_result snapshot(const std::string& base_tree);
 
-  // After the work tree was rewritten from a tree (checkout): remember that
-  // tree's ids for `paths` so they are not re-hashed. Paths are relative.
+  // After the work tree was rewritten (a checkout): these paths (relative)
+  // are read afresh next time.
   void forget(const std::vector<std::string>& paths);
   // Forget everything: the next snapshot walks the whole tree.
   void reset();
+
+  // How often a snapshot re-stats every known file for changes no event
+  // reports (default: a minute; 10,000 files take a few milliseconds).
+  void set_stat_walk_interval(std::chrono::seconds every) { stat_walk_every_ = every.count(); }
 
   bool watching() const { return inotify_fd_ >= 0; }
 
  private:
   struct file_entry;
   struct dir_node;
+  struct tree_entry;
 
   void drain_events();
-  void scan_dir(dir_node& node, const std::string& rel, snapshot_result& out);
+  void recheck_blind_spots();
+  void stat_walk(dir_node& node, const std::string& rel, int fd);
+  void scan_pass(snapshot_result& out);
+  void scan_dir(dir_node& node, const std::string& rel, int fd, snapshot_result& out);
+  void dir_unreadable(dir_node& node, const std::string& rel, const std::string& why, snapshot_result& out);
+  void update_gitlinks(const std::string& base_tree);
+  void gitlink_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out);
+  std::optional<std::string> record_file(int dir_fd, const std::string& name, const std::string& rel,
+                                         file_entry& fresh);
+  std::optional<std::string> record_link(int dir_fd, const std::string& name, file_entry& fresh);
+  std::optional<std::string> stream_blob(int fd, std::size_t size, file_entry& fresh);
+  int open_dir(const std::string& rel) const;
   void add_watch(const std::string& rel);
   // Rebuilds what changed below `node`; true when its tree was rebuilt.
   bool build_tree(dir_node& node, const std::string& rel);
   bool is_ignored(const std::string& rel, bool is_dir);
+  bool tracked(const std::string& rel, bool is_dir);
+  std::optional<file_entry> base_file(const std::string& rel);
   dir_node* find_dir(const std::string& rel);
+  bool below_unreadable(const std::string& rel);
   void mark_dirty(const std::string& rel);
+  void invalidate(const std::string& path);
+  void invalidate_between(const std::string& from_tree, const std::string& to_tree);
 
   git_repository* repo_;
   std::filesystem::path root_;
@@ -68,7 +114,16 @@ class snapshotter {
   int inotify_fd_ = -1;
   std::map<int, std::string> watches_;   // wd -> dir path ("" = root)
   std::set<std::string> dirty_;          // dirs to re-read
+  std::set<std::string> linked_;         // files with more than one hard link: re-stat'ed every time
+  std::set<std::string> recheck_dirs_;   // dirs re-read every time (unreadable; a rule file that is a symlink)
   bool full_scan_ = true;
+  bool rescan_all_ = false;              // set during a pass: walk everything once more
+  git_tree* base_ = nullptr;             // during snapshot(): the base tree
+  std::map<std::string, std::array<unsigned char, 20>> gitlinks_;  // the base tree's submodule entries
+  std::string gitlinks_base_;            // the base tree gitlinks_ are from
+  std::string last_tree_;                // what the last snapshot gave
+  std::int64_t stat_walk_every_ = 60;    // seconds
+  std::int64_t last_stat_walk_ = 0;      // steady clock, seconds
 };
 
 }  // namespace agentgit::sessions
