@@ -202,6 +202,13 @@ struct session_store::session {
 
   void save() { write_atomically(meta_path, json::serialize(to_json(info)) + "\n"); }
 
+  // The snapshotter's stat cache, beside the session file.
+  fs::path stat_path() const { return fs::path(meta_path).replace_extension(".stat"); }
+  snapshotter& snapshots(git_repository* r) {
+    if (!snap) snap = std::make_unique<snapshotter>(r, info.workdir, stat_path());
+    return *snap;
+  }
+
   void remember_call(const std::string& call_id, const std::string& commit) {
     calls[call_id] = commit;
     append_synced(calls_path, call_id + ' ' + commit + '\n');
@@ -959,7 +966,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   require_live(s->info);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
   ensure_worktree(s->info, repo);
-  if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+  s->snapshots(repo);
   adopt_unsaved_turn(*s, repo);
   if (req.call_id) {
     auto it = s->calls.find(*req.call_id);
@@ -987,7 +994,7 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   require_live(s->info);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
   ensure_worktree(s->info, repo);
-  if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
+  s->snapshots(repo);
   adopt_unsaved_turn(*s, repo);
   const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::sync, agentgit_message(sync_summary, id));
   turn_notice n{"sync", user, "", "agentgit", sync_summary, std::nullopt};
@@ -1132,6 +1139,7 @@ void session_store::end(const std::string& id, bool purge) {
   s->snap.reset();
   s->repo.reset();
   std::error_code ec;
+  fs::remove(s->stat_path(), ec);
   fs::remove_all(s->info.workdir, ec);
   s->info.state = "ended";
   s->info.last_activity = now_seconds();
@@ -1160,10 +1168,9 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
     // Nothing the agent wrote is lost: uncommitted work is committed first.
     try {
       git_repository* repo = s->open(repos_.path_of(s->info.repo));
-      if (!s->snap) s->snap = std::make_unique<snapshotter>(repo, s->info.workdir);
       tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
       const std::string head = hex(*git_tree_id(head_tree.get()));
-      if (s->snap->snapshot(head).tree != head) {
+      if (s->snapshots(repo).snapshot(head).tree != head) {
         const turn_outcome t = take_turn(who_, s->info.id, s->info, repo, *s->snap, turn_kind::reclaim,
                                          agentgit_message(reclaim_summary, s->info.id));
         turn_notice n{"idle", "agentgit", "", "agentgit", reclaim_summary, std::nullopt};
@@ -1178,6 +1185,7 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
     s->snap.reset();
     s->repo.reset();
     std::error_code ec;
+    fs::remove(s->stat_path(), ec);  // the files come back with new stat data
     fs::remove_all(s->info.workdir, ec);
     s->info.state = "idle";
     s->save();

@@ -141,6 +141,61 @@ std::optional<std::string> unsafe_rule_file(int dir_fd, const std::string& rel, 
   return std::nullopt;
 }
 
+// The stat cache file: magic, byte order, version, work tree path, entry
+// count, entries, then a checksum of everything before it.
+constexpr char cache_magic[8] = {'a', 'g', 's', 't', 'a', 't', '\n', '\0'};
+constexpr std::uint32_t cache_byte_order = 0x01020304;
+constexpr std::uint32_t cache_version = 1;
+constexpr std::size_t cache_max_bytes = std::size_t{1} << 30;
+
+// Detects torn and corrupt files (not an adversary: the file is ours).
+std::uint64_t checksum(std::string_view data) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ data.size();
+  std::size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, data.data() + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+  }
+  for (; i < data.size(); ++i) {
+    h = (h ^ static_cast<unsigned char>(data[i])) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+template <class T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+struct cache_reader {
+  std::string_view data;
+  std::size_t pos = 0;
+  bool ok = true;
+  template <class T>
+  T get() {
+    T v{};
+    if (!ok || data.size() - pos < sizeof v) {
+      ok = false;
+      return v;
+    }
+    std::memcpy(&v, data.data() + pos, sizeof v);
+    pos += sizeof v;
+    return v;
+  }
+  std::string_view bytes(std::size_t n) {
+    if (!ok || data.size() - pos < n) {
+      ok = false;
+      return {};
+    }
+    const auto v = data.substr(pos, n);
+    pos += n;
+    return v;
+  }
+};
+
 }  // namespace
 
 struct snapshotter::file_entry {
@@ -177,11 +232,16 @@ struct snapshotter::dir_node {
   bool from_base = false;   // never read: `tree` is the base tree's
 };
 
-snapshotter::snapshotter(git_repository* repo, std::filesystem::path worktree)
-    : repo_(repo), root_(std::move(worktree)), tree_(std::make_unique<dir_node>()) {}
+snapshotter::snapshotter(git_repository* repo, std::filesystem::path worktree, std::filesystem::path cache_file)
+    : repo_(repo), root_(std::move(worktree)), cache_file_(std::move(cache_file)),
+      tree_(std::make_unique<dir_node>()) {
+  if (!cache_file_.empty()) load();
+  last_save_ = steady_seconds();
+}
 
 snapshotter::~snapshotter() {
   if (inotify_fd_ >= 0) ::close(inotify_fd_);
+  if (cache_changed_) save();
 }
 
 void snapshotter::reset() {
@@ -193,6 +253,7 @@ void snapshotter::reset() {
   last_tree_.clear();
   gitlinks_.clear();
   gitlinks_base_.clear();
+  cache_changed_ = true;
 }
 
 void snapshotter::forget(const std::vector<std::string>& paths) {
@@ -907,8 +968,129 @@ snapshot_result snapshotter::snapshot(const std::string& base_tree) {
   }
   build_tree(*tree_, "");
   out.tree = hex_of(tree_->tree);
+  if (out.hashed > 0 || out.tree != last_tree_) cache_changed_ = true;
   last_tree_ = out.tree;
+  if (cache_changed_ && !cache_file_.empty() && steady_seconds() - last_save_ >= save_interval_seconds) save();
   return out;
+}
+
+bool snapshotter::save() {
+  if (cache_file_.empty()) return false;
+  std::string data(cache_magic, sizeof cache_magic);
+  put<std::uint32_t>(data, cache_byte_order);
+  put<std::uint32_t>(data, cache_version);
+  const std::string root = root_.string();
+  put<std::uint32_t>(data, static_cast<std::uint32_t>(root.size()));
+  data += root;
+  const std::size_t count_at = data.size();
+  put<std::uint64_t>(data, 0);
+  std::uint64_t count = 0;
+  std::vector<std::pair<const dir_node*, std::string>> todo{{tree_.get(), ""}};
+  while (!todo.empty()) {
+    auto [node, rel] = std::move(todo.back());
+    todo.pop_back();
+    for (const auto& [name, f] : node->files) {
+      if (f.size < 0) continue;  // from the base tree: no stat data to vouch for
+      const std::string path = join(rel, name);
+      put<std::uint32_t>(data, static_cast<std::uint32_t>(path.size()));
+      data += path;
+      put<std::int64_t>(data, f.mtime);
+      put<std::int64_t>(data, f.ctime);
+      put<std::int64_t>(data, f.size);
+      put<std::uint64_t>(data, f.ino);
+      put<std::uint32_t>(data, f.mode);
+      put<std::uint32_t>(data, f.git_mode);
+      put<std::uint8_t>(data, f.racy ? 1 : 0);
+      data.append(reinterpret_cast<const char*>(f.oid.id), GIT_OID_RAWSZ);
+      ++count;
+    }
+    for (const auto& [name, child] : node->dirs) todo.emplace_back(child.get(), join(rel, name));
+  }
+  std::memcpy(data.data() + count_at, &count, sizeof count);
+  put<std::uint64_t>(data, checksum(data));
+  const std::string tmp = cache_file_.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = true;
+  for (std::size_t done = 0; ok && done < data.size();) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok && ::rename(tmp.c_str(), cache_file_.c_str()) == 0;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  last_save_ = steady_seconds();
+  cache_changed_ = false;
+  return true;
+}
+
+// Takes the entries of an intact cache file written for this work tree.
+// Anything off (torn, corrupt, another version or tree) discards it all;
+// entries whose blob the repo lacks are dropped. The first snapshot still
+// stats every file: an entry only spares the hashing of a file whose stat
+// data are exactly as recorded.
+bool snapshotter::load() {
+  const int fd = ::open(cache_file_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  fd_guard file(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+      static_cast<std::uint64_t>(st.st_size) > cache_max_bytes)
+    return false;
+  std::string data;
+  if (!read_exactly(fd, static_cast<std::size_t>(st.st_size), data) || data.size() < sizeof cache_magic + 8)
+    return false;
+  std::uint64_t sum;
+  std::memcpy(&sum, data.data() + data.size() - 8, 8);
+  data.resize(data.size() - 8);
+  if (checksum(data) != sum) return false;
+  cache_reader in{data};
+  const std::string root = root_.string();
+  if (in.bytes(sizeof cache_magic) != std::string_view(cache_magic, sizeof cache_magic) ||
+      in.get<std::uint32_t>() != cache_byte_order || in.get<std::uint32_t>() != cache_version)
+    return false;
+  const auto root_len = in.get<std::uint32_t>();
+  if (in.bytes(root_len) != root) return false;
+  const auto count = in.get<std::uint64_t>();
+  git_odb* raw_odb = nullptr;
+  if (!in.ok || git_repository_odb(&raw_odb, repo_) < 0) return false;
+  odb_ptr odb(raw_odb);
+  auto loaded = std::make_unique<dir_node>();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto path_len = in.get<std::uint32_t>();
+    if (path_len > 4096) return false;
+    const std::string path(in.bytes(path_len));
+    file_entry f;
+    f.mtime = in.get<std::int64_t>();
+    f.ctime = in.get<std::int64_t>();
+    f.size = in.get<std::int64_t>();
+    f.ino = in.get<std::uint64_t>();
+    f.mode = in.get<std::uint32_t>();
+    f.git_mode = in.get<std::uint32_t>();
+    f.racy = in.get<std::uint8_t>() != 0;
+    const auto id = in.bytes(GIT_OID_RAWSZ);
+    if (!in.ok || !is_valid_worktree_path(path) || f.size < 0 ||
+        (f.git_mode != 0100644 && f.git_mode != 0100755 && f.git_mode != 0120000))
+      return false;
+    std::memcpy(f.oid.id, id.data(), GIT_OID_RAWSZ);
+    if (!git_odb_exists(odb.get(), &f.oid)) continue;
+    dir_node* node = loaded.get();
+    std::size_t start = 0;
+    for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', start)) {
+      auto& child = node->dirs[path.substr(start, slash - start)];
+      if (!child) child = std::make_unique<dir_node>();
+      node = child.get();
+      start = slash + 1;
+    }
+    node->files[path.substr(start)] = f;
+  }
+  if (in.pos != data.size()) return false;
+  tree_ = std::move(loaded);
+  return true;
 }
 
 }  // namespace agentgit::sessions

@@ -2,6 +2,7 @@
 // tree a snapshot writes must be the tree `git add -A && git write-tree`
 // gives for the same files, snapshot after snapshot, whatever changed.
 #include "sessions/snapshot.hpp"
+#include "sessions/session_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -139,7 +141,7 @@ struct fixture {
 struct session_snapshots {
   snapshotter snap;
   std::string recorded;
-  explicit session_snapshots(fixture& f) : snap(f.repo, f.wt) {}
+  explicit session_snapshots(fixture& f, fs::path cache = {}) : snap(f.repo, f.wt, std::move(cache)) {}
   snapshot_result snapshot() {
     auto r = snap.snapshot(recorded);
     recorded = r.tree;
@@ -822,4 +824,186 @@ TEST_CASE("snapshot: a .gitmodules or .gitattributes git fsck would refuse is no
   write(f.wt / ".gitmodules", "[submodule \"lib\"]\n\tpath = lib\n\turl = https://example.com/new.git\n");
   const auto r2 = snap.snapshot();
   CHECK(f.blob(r2.tree, ".gitmodules") == "[submodule \"lib\"]\n\tpath = lib\n\turl = https://example.com/new.git");
+}
+
+TEST_CASE("snapshot: unchanged files are not re-hashed, also by a new snapshotter reading the saved stat cache") {
+  fixture f;
+  for (int d = 0; d < 4; ++d)
+    for (int i = 0; i < 5; ++i) write(f.wt / ("d" + std::to_string(d)) / ("f" + std::to_string(i)), "v1\n");
+  fs::create_symlink("d0/f0", f.wt / "link");
+  // Past the racy window (files changed within 2 s of being hashed are
+  // hashed again), so every count below is exact.
+  ::usleep(2'100'000);
+  const fs::path cache = f.tmp.path / "sessions/x.stat";
+  fs::create_directories(cache.parent_path());
+  std::string tree;
+  {
+    snapshotter snap(f.repo, f.wt, cache);
+    const auto first = snap.snapshot("");
+    CHECK(first.hashed == 21);
+    CHECK(snap.snapshot(first.tree).hashed == 0);
+    tree = first.tree;
+    // The destructor writes the cache.
+  }
+  REQUIRE(fs::exists(cache));
+  const auto write_then_age = [&](const fs::path& p, const std::string& content) {
+    write(p, content);
+    ::usleep(2'100'000);
+  };
+
+  SUBCASE("a new snapshotter hashes nothing of an unchanged tree") {
+    snapshotter again(f.repo, f.wt, cache);
+    const auto r = again.snapshot(tree);
+    CHECK(r.tree == tree);
+    CHECK(r.hashed == 0);
+  }
+  SUBCASE("one file changed: exactly that one is hashed, by the old and by a new snapshotter") {
+    write_then_age(f.wt / "d2/f3", "v2, longer\n");
+    snapshotter again(f.repo, f.wt, cache);
+    const auto r = again.snapshot(tree);
+    CHECK(r.hashed == 1);
+    CHECK(f.blob(r.tree, "d2/f3") == "v2, longer");
+    CHECK(r.tree == f.expected_tree(tree));
+    write_then_age(f.wt / "d1/f1", "v3\n");
+    const auto r2 = again.snapshot(r.tree);
+    CHECK(r2.hashed == 1);
+    CHECK(f.changed_between(r.tree, r2.tree) == "M d1/f1");
+  }
+  SUBCASE("a rewrite of the same size with the mtime put back is still seen (ctime)") {
+    struct stat before;
+    REQUIRE(::stat((f.wt / "d3/f4").c_str(), &before) == 0);
+    {
+      std::fstream io(f.wt / "d3/f4", std::ios::in | std::ios::out | std::ios::binary);
+      io << "v9\n";
+    }
+    const struct timespec times[2] = {before.st_atim, before.st_mtim};
+    REQUIRE(::utimensat(AT_FDCWD, (f.wt / "d3/f4").c_str(), times, 0) == 0);
+    snapshotter again(f.repo, f.wt, cache);
+    const auto r = again.snapshot(tree);
+    CHECK(r.hashed == 1);
+    CHECK(f.blob(r.tree, "d3/f4") == "v9");
+  }
+  SUBCASE("a corrupt, torn, foreign or stale cache file is not trusted") {
+    std::string bytes;
+    {
+      std::ifstream in(cache, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto rewrite = [&](const std::string& content) {
+      std::ofstream(cache, std::ios::binary | std::ios::trunc) << content;
+    };
+    std::string flipped = bytes;
+    flipped[bytes.size() / 2] ^= 0x01;
+    for (const auto& [what, content] : std::vector<std::pair<std::string, std::string>>{
+             {"one bit flipped", flipped},
+             {"torn", bytes.substr(0, bytes.size() - 13)},
+             {"empty", ""},
+             {"garbage", std::string(4096, 'x')}}) {
+      CAPTURE(what);
+      rewrite(content);
+      snapshotter again(f.repo, f.wt, cache);
+      const auto r = again.snapshot(tree);
+      CHECK(r.tree == tree);
+      CHECK(r.hashed == 21);
+    }
+    // Another work tree's cache (same files, other place): not used.
+    rewrite(bytes);
+    const fs::path copy = f.tmp.path / "wt-copy";
+    REQUIRE(sh("cp -a " + quote(f.wt.string()) + " " + quote(copy.string())) == "");
+    snapshotter elsewhere(f.repo, copy, cache);
+    CHECK(elsewhere.snapshot(tree).hashed == 21);
+    // Blobs the repo does not have (a cache from another repo): hashed again.
+    git_repository* other = nullptr;
+    REQUIRE(git_repository_init(&other, (f.tmp.path / "other.git").c_str(), 1) == 0);
+    REQUIRE(git_repository_set_workdir(other, f.wt.c_str(), 0) == 0);
+    rewrite(bytes);
+    {
+      snapshotter foreign(other, f.wt, cache);
+      const auto r = foreign.snapshot("");
+      CHECK(r.hashed == 21);
+      CHECK(r.tree == tree);
+    }
+    git_repository_free(other);
+  }
+}
+
+TEST_CASE("session_store keeps the stat cache beside the session file, and drops it with the work tree") {
+  temp_dir data;
+  git_libgit2_init();
+  {
+    repo_store repos(data.path);
+    std::string id;
+    {
+      session_store sessions(repos, data.path, identity{}, record_mode::every_call);
+      start_request req;
+      req.task = "t";
+      const auto s = sessions.start(req);
+      id = s.id;
+      write(fs::path(s.workdir) / "a.txt", "a\n");
+      checkpoint_request cp;
+      cp.tool = "Write";
+      cp.summary = "a";
+      CHECK(sessions.checkpoint(id, cp).changed == std::vector<std::string>{"a.txt"});
+      // Written when the store (at shutdown) lets the snapshotter go.
+    }
+    const fs::path stat = data.path / "sessions" / (id + ".stat");
+    CHECK(fs::exists(stat));
+    session_store again(repos, data.path, identity{}, record_mode::every_call);
+    checkpoint_request cp;
+    cp.tool = "Read";
+    cp.summary = "nothing changed";
+    CHECK(again.checkpoint(id, cp).changed.empty());
+    again.end(id, false);
+    CHECK_FALSE(fs::exists(stat));
+  }
+  git_libgit2_shutdown();
+}
+
+// Not run by default (`--no-skip` runs it): what a 10,000-file work tree
+// costs, for the numbers in README and DESIGN.
+TEST_CASE("snapshot: timings for 10,000 files" * doctest::skip()) {
+  fixture f;
+  for (int d = 0; d < 100; ++d)
+    for (int i = 0; i < 100; ++i)
+      write(f.wt / ("d" + std::to_string(d)) / ("f" + std::to_string(i) + ".txt"),
+            std::string(1000, static_cast<char>('a' + (d + i) % 26)) + std::to_string(d * 100 + i));
+  const auto ms = [](auto t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const fs::path cache = f.tmp.path / "cache.stat";
+  std::string tree;
+  {
+    snapshotter snap(f.repo, f.wt, cache);
+    auto t0 = std::chrono::steady_clock::now();
+    tree = snap.snapshot("").tree;
+    MESSAGE("first snapshot (hash all): " << ms(t0) << " ms");
+    ::sleep(3);  // past the racy window
+    snap.reset();
+    t0 = std::chrono::steady_clock::now();
+    auto r = snap.snapshot(tree);
+    MESSAGE("full walk after reset (hash all again): " << ms(t0) << " ms, hashed " << r.hashed);
+    t0 = std::chrono::steady_clock::now();
+    r = snap.snapshot(tree);
+    MESSAGE("incremental, nothing changed: " << ms(t0) << " ms, hashed " << r.hashed);
+    snap.set_stat_walk_interval(std::chrono::seconds(0));
+    t0 = std::chrono::steady_clock::now();
+    r = snap.snapshot(tree);
+    MESSAGE("incremental with the stat walk of every known file: " << ms(t0) << " ms, hashed " << r.hashed);
+    snap.set_stat_walk_interval(std::chrono::seconds(60));
+    write(f.wt / "d42/f7.txt", "changed");
+    t0 = std::chrono::steady_clock::now();
+    r = snap.snapshot(tree);
+    tree = r.tree;
+    MESSAGE("incremental, one file changed: " << ms(t0) << " ms, hashed " << r.hashed);
+    t0 = std::chrono::steady_clock::now();
+    REQUIRE(snap.save());
+    MESSAGE("save: " << ms(t0) << " ms, " << fs::file_size(cache) << " bytes");
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  snapshotter again(f.repo, f.wt, cache);
+  MESSAGE("load: " << ms(t0) << " ms");
+  t0 = std::chrono::steady_clock::now();
+  auto r = again.snapshot(tree);
+  MESSAGE("first snapshot of a new snapshotter with the cache (full walk): " << ms(t0) << " ms, hashed " << r.hashed);
+  CHECK(r.tree == tree);
 }
