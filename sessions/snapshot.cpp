@@ -392,7 +392,13 @@ void snapshotter::drain_events() {
 // only that link's directory; a directory that could not be read, or whose
 // rule file is a symlink, may change without an event.
 void snapshotter::recheck_blind_spots() {
-  for (const auto& rel : recheck_dirs_) mark_dirty(rel);
+  for (auto it = recheck_dirs_.begin(); it != recheck_dirs_.end();) {
+    if (!find_dir(*it)) {
+      it = recheck_dirs_.erase(it);  // gone (or no longer a directory)
+      continue;
+    }
+    mark_dirty(*it++);
+  }
   for (auto it = linked_.begin(); it != linked_.end();) {
     const auto slash = it->rfind('/');
     const std::string dir = slash == std::string::npos ? "" : it->substr(0, slash);
