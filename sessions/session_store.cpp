@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "gitproto/repo_name.hpp"
+#include "sessions/git_ptr.hpp"
 #include "sessions/audit_log.hpp"
 #include "sessions/snapshot.hpp"
 #include "sessions/worktree_io.hpp"
@@ -27,23 +28,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-template <class T, void (*Free)(T*)>
-struct git_deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using git_ptr = std::unique_ptr<T, git_deleter<T, Free>>;
-using repo_ptr = git_ptr<git_repository, git_repository_free>;
-using commit_ptr = git_ptr<git_commit, git_commit_free>;
-using tree_ptr = git_ptr<git_tree, git_tree_free>;
-using ref_ptr = git_ptr<git_reference, git_reference_free>;
-using diff_ptr = git_ptr<git_diff, git_diff_free>;
-using index_ptr = git_ptr<git_index, git_index_free>;
-using sig_ptr = git_ptr<git_signature, git_signature_free>;
-using blob_ptr = git_ptr<git_blob, git_blob_free>;
-using remote_ptr = git_ptr<git_remote, git_remote_free>;
-using walk_ptr = git_ptr<git_revwalk, git_revwalk_free>;
 
 [[noreturn]] void git_fail(const std::string& what) {
   const git_error* e = git_error_last();

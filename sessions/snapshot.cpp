@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "sessions/git_ptr.hpp"
 #include "sessions/repo_store.hpp"
 #include "sessions/worktree_io.hpp"
 
@@ -71,19 +72,6 @@ std::string hex_of(const git_oid& oid) {
   git_oid_tostr(hex, sizeof hex, &oid);
   return hex;
 }
-
-template <class T, void (*Free)(T*)>
-struct git_deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using git_ptr = std::unique_ptr<T, git_deleter<T, Free>>;
-using tree_ptr = git_ptr<git_tree, git_tree_free>;
-using entry_ptr = git_ptr<git_tree_entry, git_tree_entry_free>;
-using diff_ptr = git_ptr<git_diff, git_diff_free>;
-using odb_ptr = git_ptr<git_odb, git_odb_free>;
-using stream_ptr = git_ptr<git_odb_stream, git_odb_stream_free>;
-using filters_ptr = git_ptr<git_filter_list, git_filter_list_free>;
 
 struct fd_guard {
   int fd;
