@@ -93,8 +93,12 @@ string_response repo_item(server_state& st, const api_request& req, const std::s
       return json_response(http::status::ok, repo_json(st, req, *info));
     }
     case http::verb::delete_: {
-      if (!st.repos.remove(*name))
-        return api_error(http::status::not_found, "REPO_NOT_FOUND", "no such repository: " + *name);
+      try {
+        if (!st.sessions.delete_repo(*name))
+          return api_error(http::status::not_found, "REPO_NOT_FOUND", "no such repository: " + *name);
+      } catch (const sessions::session_error& e) {
+        return api_error(http::status::conflict, e.code, e.what());
+      }
       return no_content();
     }
     default:

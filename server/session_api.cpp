@@ -6,6 +6,7 @@
 
 #include "gitproto/repo_name.hpp"
 #include "server/access.hpp"
+#include "sessions/call_fields.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -179,8 +180,16 @@ string_response route(server_state& st, const api_request& req) {
     if (m == http::verb::post) return start_session(st, req);
     if (m != http::verb::get) return api_method_not_allowed("GET, POST");
     json::array all;
-    for (const auto& s : st.sessions.list())
-      if (st.auth.level(req.who, s.repo) >= access_level::read) all.push_back(session_json(st, req, s));
+    for (const auto& s : st.sessions.list()) {
+      if (st.auth.level(req.who, s.repo) < access_level::read) continue;
+      // A list shows the start of each task; GET /sessions/ID all of it.
+      json::object o = session_json(st, req, s);
+      if (s.task.size() > sessions::task_preview_bytes) {
+        o["task"] = sessions::preview(s.task, sessions::task_preview_bytes);
+        o["task_truncated"] = true;
+      }
+      all.push_back(std::move(o));
+    }
     return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
   }
   const std::string& id = seg[1];

@@ -20,8 +20,12 @@
 #include "gitproto/repo_name.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/audit_log.hpp"
+#include "sessions/call_fields.hpp"
+#include "sessions/call_log.hpp"
+#include "sessions/durable_file.hpp"
 #include "sessions/snapshot.hpp"
 #include "sessions/worktree_io.hpp"
+#include "sessions/worktree_reclaim.hpp"
 
 namespace agentgit::sessions {
 namespace fs = std::filesystem;
@@ -69,41 +73,6 @@ bool valid_session_id(const std::string& id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
-
-// Writes all of `content` to `fd` and fsyncs it.
-void write_synced(int fd, const std::string& content, const fs::path& path) {
-  for (std::size_t done = 0; done < content.size();) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) throw repo_error("cannot sync " + path.string() + ": " + std::strerror(errno));
-}
-
-// Opens `path` with `flags`, writes all of `content` and fsyncs it.
-void write_file_synced(const fs::path& path, int flags, const std::string& content) {
-  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
-  try {
-    write_synced(fd, content, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-}
-
-// Writes a file atomically: temp file, fsync, rename (a crash leaves the
-// old file or the new one, never a torn one).
-void write_atomically(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".tmp";
-  write_file_synced(tmp, O_TRUNC, content);
-  fs::rename(tmp, path);
-}
-
-// Appends one line with one write(2), synced.
-void append_synced(const fs::path& path, const std::string& line) { write_file_synced(path, O_APPEND, line); }
 
 const char* mode_name(record_mode m) { return m == record_mode::on_change ? "on-change" : "every-call"; }
 
@@ -164,8 +133,7 @@ struct session_store::session {
   std::mutex mutex;  // serializes all work on this session
   session_info info;
   fs::path meta_path;
-  fs::path calls_path;
-  std::map<std::string, std::string> calls;  // call id -> commit
+  call_log calls;
   repo_ptr repo;
   std::unique_ptr<snapshotter> snap;
 
@@ -192,11 +160,6 @@ struct session_store::session {
     if (!snap) snap = std::make_unique<snapshotter>(r, info.workdir, stat_path());
     return *snap;
   }
-
-  void remember_call(const std::string& call_id, const std::string& commit) {
-    calls[call_id] = commit;
-    append_synced(calls_path, call_id + ' ' + commit + '\n');
-  }
 };
 
 session_store::session_store(repo_store& repos, fs::path data_dir, identity who, record_mode default_mode)
@@ -222,10 +185,8 @@ void session_store::load_all() {
       s->info = from_json(json::parse(ss.str()).as_object());
       if (!valid_session_id(s->info.id)) continue;
       s->meta_path = p;
-      s->calls_path = meta_dir_ / (s->info.id + ".calls");
-      std::ifstream calls(s->calls_path);
-      std::string call, commit;
-      while (calls >> call >> commit) s->calls[call] = commit;
+      s->calls = call_log(meta_dir_ / (s->info.id + ".calls"));
+      s->calls.load();
       sessions_[s->info.id] = s;
     } catch (const std::exception&) {
       // A half-written file cannot exist (atomic writes); anything else
@@ -326,10 +287,17 @@ bool is_ignored(git_repository* repo, const std::string& rel, bool is_dir) {
 // file where `to` has a directory, or an ignored directory where `to` has a
 // file, is removed. Anything else in the way throws worktree_blocked.
 // With `best_effort`, a path that cannot be written is skipped instead.
+//
+// Paths git accepts in a tree but the work tree cannot hold (a backslash,
+// a component over 255 bytes, a spelling of `.git`, `..`: what
+// is_valid_worktree_path refuses) are never written or removed: they stay
+// in history only (the snapshotter keeps them, see snapshot.hpp), and the
+// ones `to` adds or changes are listed in `skipped`.
 class tree_checkout {
  public:
-  tree_checkout(git_repository* repo, fs::path root, std::vector<std::string>& touched)
-      : repo_(repo), root_(std::move(root)), touched_(touched) {}
+  tree_checkout(git_repository* repo, fs::path root, std::vector<std::string>& touched,
+                std::vector<std::string>* skipped = nullptr)
+      : repo_(repo), root_(std::move(root)), touched_(touched), skipped_(skipped) {}
 
   void apply(git_tree* from, git_tree* to, bool best_effort = false) {
     diff_ptr diff = diff_trees(repo_, from, to);
@@ -339,6 +307,11 @@ class tree_checkout {
       for (std::size_t i = 0; i < n; ++i) {
         const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
         if ((pass == 0) != (d->status == GIT_DELTA_DELETED)) continue;
+        const char* path = pass == 0 ? d->old_file.path : d->new_file.path;
+        if (!is_valid_worktree_path(path)) {
+          if (pass == 1 && skipped_) skipped_->push_back(path);
+          continue;
+        }
         try {
           if (pass == 0) remove(d->old_file.path);
           else write(*d);
@@ -426,11 +399,18 @@ class tree_checkout {
   git_repository* repo_;
   fs::path root_;
   std::vector<std::string>& touched_;
+  std::vector<std::string>* skipped_;
 };
 
 void apply_tree(git_repository* repo, const fs::path& root, git_tree* from, git_tree* to,
-                std::vector<std::string>& touched) {
-  tree_checkout(repo, root, touched).apply(from, to);
+                std::vector<std::string>& touched, std::vector<std::string>* skipped = nullptr) {
+  tree_checkout(repo, root, touched, skipped).apply(from, to);
+}
+
+// The turn's `problems` line for a path kept in history only.
+std::string not_checked_out(const std::string& path) {
+  return path + ": a name the work tree cannot hold (a backslash, a component over 255 bytes, `..` or a "
+                "spelling of .git); kept in history, not checked out";
 }
 
 struct merge_outcome {
@@ -574,7 +554,8 @@ std::string message_for(const checkpoint_request& req, const std::string& sessio
 }  // namespace
 
 session_info session_store::start(const start_request& req) {
-  if (req.task.empty()) throw session_error(session_error::kind::invalid, "MISSING_TASK", "\"task\" is required");
+  if (auto why = task_problem(req.task))
+    throw session_error(session_error::kind::invalid, req.task.empty() ? "MISSING_TASK" : "INVALID_TASK", *why);
   auto s = std::make_shared<session>();
   s->info.id = random_id();
   s->info.task = req.task;
@@ -588,13 +569,27 @@ session_info session_store::start(const start_request& req) {
   }
   if (req.may_create && !req.may_create(s->info.repo))
     throw session_error(session_error::kind::forbidden, "FORBIDDEN", "no write access to repository " + s->info.repo);
+  {
+    // Until the session is listed, its repo must not be deleted under it.
+    std::lock_guard lock(mutex_);
+    if (!starting_.insert(s->info.repo).second)
+      throw session_error(session_error::kind::conflict, "REPO_EXISTS", "repository " + s->info.repo + " already exists");
+  }
+  struct unmark {
+    session_store& store;
+    const std::string& repo;
+    ~unmark() {
+      std::lock_guard lock(store.mutex_);
+      store.starting_.erase(repo);
+    }
+  } starting_guard{*this, s->info.repo};
   if (!repos_.create(s->info.repo))
     throw session_error(session_error::kind::conflict, "REPO_EXISTS", "repository " + s->info.repo + " already exists");
   s->info.workdir = fs::absolute(work_dir_ / s->info.id).lexically_normal().string();
   s->info.state = "active";
   s->info.created = s->info.last_activity = now_seconds();
   s->meta_path = meta_dir_ / (s->info.id + ".json");
-  s->calls_path = meta_dir_ / (s->info.id + ".calls");
+  s->calls = call_log(meta_dir_ / (s->info.id + ".calls"));
   try {
     fs::create_directories(s->info.workdir);
     git_repository* repo = s->open(repos_.path_of(s->info.repo));
@@ -789,7 +784,13 @@ turn_outcome take_turn(const identity& who, const std::string& session_id, sessi
       try {
         tree_ptr from = lookup_tree(repo, worktree_holds);
         tree_ptr to = lookup_tree(repo, result_tree);
-        apply_tree(repo, info.workdir, from.get(), to.get(), touched);
+        std::vector<std::string> skipped;
+        apply_tree(repo, info.workdir, from.get(), to.get(), touched, &skipped);
+        for (const auto& p : skipped) {
+          std::string line = not_checked_out(p);
+          if (std::find(out.problems.begin(), out.problems.end(), line) == out.problems.end())
+            out.problems.push_back(std::move(line));
+        }
       } catch (...) {
         put_back(result_tree);
         if (!git_oid_equal(&worktree_holds, &snap_tree_id)) put_back(worktree_holds);
@@ -934,17 +935,16 @@ void session_store::adopt_unsaved_turn(session& s, git_repository* repo) {
   const auto call = adopt_unrecorded_commit(s.info.id, s.info, repo, *s.snap);
   if (s.info.head == recorded) return;
   s.save();
-  if (call && !s.calls.count(*call)) s.remember_call(*call, s.info.head);
+  if (call && !s.calls.contains(*call)) s.calls.remember(*call, s.info.head);
 }
 
 turn_result session_store::checkpoint(const std::string& id, const checkpoint_request& req) {
-  if (req.tool.empty() || req.tool.find_first_of("[]\n\r") != std::string::npos)
-    throw session_error(session_error::kind::invalid, "INVALID_TOOL", "\"tool\" must be a non-empty name without brackets or newlines");
-  if (req.summary.find_first_of("\n\r") != std::string::npos)
-    throw session_error(session_error::kind::invalid, "INVALID_SUMMARY", "\"summary\" must be one line");
-  if (req.call_id && (req.call_id->empty() || req.call_id->size() > 200 ||
-                      req.call_id->find_first_of(" \t\n\r") != std::string::npos))
-    throw session_error(session_error::kind::invalid, "INVALID_CALL_ID", "\"call_id\" must be 1-200 characters without whitespace");
+  if (auto why = tool_problem(req.tool)) throw session_error(session_error::kind::invalid, "INVALID_TOOL", *why);
+  if (auto why = summary_problem(req.summary))
+    throw session_error(session_error::kind::invalid, "INVALID_SUMMARY", *why);
+  if (req.call_id)
+    if (auto why = call_id_problem(*req.call_id))
+      throw session_error(session_error::kind::invalid, "INVALID_CALL_ID", *why);
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   require_live(s->info);
@@ -953,11 +953,10 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   s->snapshots(repo);
   adopt_unsaved_turn(*s, repo);
   if (req.call_id) {
-    auto it = s->calls.find(*req.call_id);
-    if (it != s->calls.end()) {
+    if (auto earlier = s->calls.find(*req.call_id)) {
       turn_result again;
       again.result = "no-op";
-      again.commit = it->second;
+      again.commit = *earlier;
       return again;
     }
   }
@@ -967,7 +966,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   audit_turn(audit_path_, s->info, t, n);
   s->info.last_activity = now_seconds();
   s->save();
-  if (req.call_id) s->remember_call(*req.call_id, t.answer.commit);
+  if (req.call_id) s->calls.remember(*req.call_id, t.answer.commit);
   announce(sink_, s->info, t, n);
   return t.answer;
 }
@@ -1130,7 +1129,7 @@ void session_store::end(const std::string& id, bool purge) {
   if (purge) {
     repos_.remove(s->info.repo);
     fs::remove(s->meta_path, ec);
-    fs::remove(s->calls_path, ec);
+    fs::remove(s->calls.file(), ec);
     std::lock_guard all(mutex_);
     sessions_.erase(id);
     return;
@@ -1148,8 +1147,15 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
   const auto now = now_seconds();
   for (auto& s : all) {
     std::lock_guard lock(s->mutex);
-    if (s->info.state != "active" || now - s->info.last_activity <= timeout.count()) continue;
-    // Nothing the agent wrote is lost: uncommitted work is committed first.
+    if (s->info.state != "active") continue;
+    // Writes the watcher saw are activity, API call or not.
+    if (s->snap && s->snap->saw_changes()) {
+      s->info.last_activity = now;
+      continue;
+    }
+    if (now - s->info.last_activity <= timeout.count()) continue;
+    // Nothing the agent wrote is lost: uncommitted work is committed first,
+    // and only what that commit holds is removed (worktree_reclaim.hpp).
     try {
       git_repository* repo = s->open(repos_.path_of(s->info.repo));
       tree_ptr head_tree = tree_of_commit(repo, oid_of(s->info.head));
@@ -1163,6 +1169,14 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
         s->save();
         announce(sink_, s->info, t, n);
       }
+      tree_ptr committed = tree_of_commit(repo, oid_of(s->info.head));
+      const auto ignored = [repo](const std::string& rel, bool is_dir) { return is_ignored(repo, rel, is_dir); };
+      if (!reclaim_worktree(repo, s->info.workdir, committed.get(), ignored).reclaimed) {
+        // Written meanwhile, or holding what no commit can: try again later.
+        s->info.last_activity = now;
+        s->save();
+        continue;
+      }
     } catch (const std::exception&) {
       continue;  // keep the work tree rather than lose what could not be saved
     }
@@ -1170,12 +1184,39 @@ std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) 
     s->repo.reset();
     std::error_code ec;
     fs::remove(s->stat_path(), ec);  // the files come back with new stat data
-    fs::remove_all(s->info.workdir, ec);
     s->info.state = "idle";
     s->save();
     reaped.push_back(s->info.id);
   }
   return reaped;
+}
+
+bool session_store::delete_repo(const std::string& repo) {
+  std::shared_ptr<session> owner;
+  {
+    std::lock_guard lock(mutex_);
+    if (starting_.count(repo))
+      throw session_error(session_error::kind::conflict, "REPO_IN_USE",
+                          "repository " + repo + " belongs to a session being started");
+    for (auto& [id, s] : sessions_)
+      if (s->info.repo == repo) owner = s;
+  }
+  if (owner) {
+    std::lock_guard lock(owner->mutex);
+    if (owner->info.state != "ended")
+      throw session_error(session_error::kind::conflict, "REPO_IN_USE",
+                          "repository " + repo + " is the repository of live session " + owner->info.id +
+                              "; end the session first: DELETE /api/v1/sessions/" + owner->info.id +
+                              "?purge=true ends it and deletes the repository");
+    // An ended session is only its history: it goes with its repository.
+    owner->repo.reset();
+    std::error_code ec;
+    fs::remove(owner->meta_path, ec);
+    fs::remove(owner->calls.file(), ec);
+    std::lock_guard all(mutex_);
+    sessions_.erase(owner->info.id);
+  }
+  return repos_.remove(repo);
 }
 
 void session_store::note_push(const std::string& repo) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -131,6 +132,12 @@ class session_store {
   // Reclaims the work trees of sessions idle longer than `timeout`.
   std::vector<std::string> reap_idle(std::chrono::seconds timeout);
 
+  // Deletes repository `repo` (false: there was none). The repository of a
+  // live (active or idle) session is refused with REPO_IN_USE (conflict):
+  // end the session first (DELETE /api/v1/sessions/ID?purge=true removes
+  // both). An ended session whose repository this is is forgotten with it.
+  bool delete_repo(const std::string& repo);
+
   // Called by the server after a push to `repo` was accepted.
   void note_push(const std::string& repo);
 
@@ -151,6 +158,7 @@ class session_store {
   event_sink sink_;
   std::mutex mutex_;  // guards sessions_ (not the sessions themselves)
   std::map<std::string, std::shared_ptr<session>> sessions_;
+  std::set<std::string> starting_;  // repos of sessions being started (guarded by mutex_)
 };
 
 }  // namespace agentgit::sessions

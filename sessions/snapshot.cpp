@@ -239,8 +239,8 @@ void snapshotter::reset() {
   linked_.clear();
   recheck_dirs_.clear();
   last_tree_.clear();
-  gitlinks_.clear();
-  gitlinks_base_.clear();
+  kept_.clear();
+  kept_base_.clear();
   cache_changed_ = true;
 }
 
@@ -362,6 +362,7 @@ void snapshotter::drain_events() {
         full_scan_ = true;
         continue;
       }
+      ++events_;
       auto it = watches_.find(ev->wd);
       if (it == watches_.end()) continue;
       if (ev->mask & IN_IGNORED) {
@@ -373,6 +374,14 @@ void snapshotter::drain_events() {
       mark_dirty(it->second);
     }
   }
+}
+
+bool snapshotter::saw_changes() {
+  if (inotify_fd_ < 0 || last_tree_.empty()) return false;
+  drain_events();
+  const bool seen = events_ != events_reported_ || full_scan_;
+  events_reported_ = events_;
+  return seen;
 }
 
 // What inotify does not report: a write through another hard link of a
@@ -775,23 +784,31 @@ git_oid write_tree(git_repository* repo, std::vector<Entry>& entries, const std:
 
 }  // namespace
 
-// The base tree's submodule entries (gitlinks): the work tree cannot hold
-// them (nothing is checked out for them), so they are kept, unless a file
-// or a non-empty directory took the name. Follows the base tree: from a
-// walk of it the first time, then from what changed between bases.
-void snapshotter::update_gitlinks(const std::string& base_tree) {
-  if (base_tree == gitlinks_base_) return;
+// The base tree's entries the work tree cannot hold, kept as they are
+// unless a file or a non-empty directory took the name: submodule entries
+// (gitlinks: nothing is checked out for them) and paths no checkout writes
+// (is_valid_worktree_path refuses them: a backslash, a component over 255
+// bytes, `..`, a spelling of .git). Follows the base tree: from a walk of
+// it the first time, then from what changed between bases.
+namespace {
+bool kept_in_base(const char* path, std::uint32_t mode) {
+  return mode == GIT_FILEMODE_COMMIT || !is_valid_worktree_path(path);
+}
+}  // namespace
+
+void snapshotter::update_kept(const std::string& base_tree) {
+  if (base_tree == kept_base_) return;
   // The usual turn: the base is what the last snapshot gave, and that held
-  // no gitlink (there were none to keep): neither does the base.
-  if (gitlinks_.empty() && !last_tree_.empty() && base_tree == last_tree_) {
-    gitlinks_base_ = base_tree;
+  // nothing kept (there was none to keep): neither does the base.
+  if (kept_.empty() && !last_tree_.empty() && base_tree == last_tree_) {
+    kept_base_ = base_tree;
     return;
   }
   std::set<std::string> changed;
   git_oid old_id;
   git_tree* old_raw = nullptr;
   tree_ptr old_tree;
-  if (!gitlinks_base_.empty() && base_ && git_oid_fromstr(&old_id, gitlinks_base_.c_str()) == 0 &&
+  if (!kept_base_.empty() && base_ && git_oid_fromstr(&old_id, kept_base_.c_str()) == 0 &&
       git_tree_lookup(&old_raw, repo_, &old_id) == 0) {
     old_tree.reset(old_raw);
     git_diff* raw = nullptr;
@@ -801,30 +818,37 @@ void snapshotter::update_gitlinks(const std::string& base_tree) {
     const std::size_t n = git_diff_num_deltas(raw);
     for (std::size_t i = 0; i < n; ++i) {
       const git_diff_delta* d = git_diff_get_delta(raw, i);
-      if (d->old_file.mode == GIT_FILEMODE_COMMIT && gitlinks_.erase(d->old_file.path)) changed.insert(d->old_file.path);
-      if (d->new_file.mode == GIT_FILEMODE_COMMIT) {
-        std::memcpy(gitlinks_[d->new_file.path].data(), d->new_file.id.id, GIT_OID_RAWSZ);
+      if (d->status != GIT_DELTA_ADDED && kept_in_base(d->old_file.path, d->old_file.mode) &&
+          kept_.erase(d->old_file.path))
+        changed.insert(d->old_file.path);
+      if (d->status != GIT_DELTA_DELETED && kept_in_base(d->new_file.path, d->new_file.mode)) {
+        auto& k = kept_[d->new_file.path];
+        k.mode = d->new_file.mode;
+        std::memcpy(k.id.data(), d->new_file.id.id, GIT_OID_RAWSZ);
         changed.insert(d->new_file.path);
       }
     }
   } else {
-    for (const auto& [path, id] : gitlinks_) changed.insert(path);
-    gitlinks_.clear();
+    for (const auto& [path, id] : kept_) changed.insert(path);
+    kept_.clear();
     if (base_) {
       const auto collect = [](const char* root, const git_tree_entry* e, void* payload) -> int {
-        if (git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT) {
-          auto& links = *static_cast<decltype(gitlinks_)*>(payload);
-          std::memcpy(links[std::string(root) + git_tree_entry_name(e)].data(), git_tree_entry_id(e)->id,
-                      GIT_OID_RAWSZ);
+        const auto mode = static_cast<std::uint32_t>(git_tree_entry_filemode(e));
+        if (mode == GIT_FILEMODE_TREE) return 0;
+        const std::string path = std::string(root) + git_tree_entry_name(e);
+        if (kept_in_base(path.c_str(), mode)) {
+          auto& k = (*static_cast<decltype(kept_)*>(payload))[path];
+          k.mode = mode;
+          std::memcpy(k.id.data(), git_tree_entry_id(e)->id, GIT_OID_RAWSZ);
         }
         return 0;
       };
-      check(git_tree_walk(base_, GIT_TREEWALK_PRE, collect, &gitlinks_), "walk base tree");
-      for (const auto& [path, id] : gitlinks_) changed.insert(path);
+      check(git_tree_walk(base_, GIT_TREEWALK_PRE, collect, &kept_), "walk base tree");
+      for (const auto& [path, id] : kept_) changed.insert(path);
     }
   }
-  gitlinks_base_ = base_tree;
-  // Trees on the way to a gitlink that came or went are rebuilt.
+  kept_base_ = base_tree;
+  // Trees on the way to a kept entry that came or went are rebuilt.
   for (const auto& path : changed) {
     dir_node* node = tree_.get();
     node->tree_valid = false;
@@ -840,10 +864,10 @@ void snapshotter::update_gitlinks(const std::string& base_tree) {
 // The gitlinks to add to the tree of `rel`: those right in it, and trees
 // for the directories below it that hold gitlinks but are not in the work
 // tree (or not among `node`'s directories).
-void snapshotter::gitlink_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out) {
+void snapshotter::kept_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out) {
   const std::string prefix = rel.empty() ? "" : rel + "/";
   std::set<std::string> subdirs;
-  for (auto it = gitlinks_.lower_bound(prefix); it != gitlinks_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+  for (auto it = kept_.lower_bound(prefix); it != kept_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
        ++it) {
     const std::string rest = it->first.substr(prefix.size());
     const auto slash = rest.find('/');
@@ -856,13 +880,13 @@ void snapshotter::gitlink_entries(const std::string& rel, const dir_node* node, 
       if (node->files.count(rest) || (d != node->dirs.end() && !d->second->empty)) continue;
     }
     git_oid id;
-    std::memcpy(id.id, it->second.data(), GIT_OID_RAWSZ);
-    out.push_back({rest, rest, 0160000, id});
+    std::memcpy(id.id, it->second.id.data(), GIT_OID_RAWSZ);
+    out.push_back({rest, rest, it->second.mode, id});
   }
   for (const auto& name : subdirs) {
     if (node && (node->dirs.count(name) || node->files.count(name))) continue;  // that node adds them itself
     std::vector<tree_entry> inside;
-    gitlink_entries(join(rel, name), nullptr, inside);
+    kept_entries(join(rel, name), nullptr, inside);
     if (!inside.empty()) out.push_back({name + "/", name, 040000, write_tree(repo_, inside, join(rel, name))});
   }
 }
@@ -881,7 +905,7 @@ bool snapshotter::build_tree(dir_node& node, const std::string& rel) {
   }
   if (node.tree_valid && !subtree_changed) return false;
   for (const auto& [name, f] : node.files) entries.push_back({name, name, f.git_mode, f.oid});
-  if (!gitlinks_.empty()) gitlink_entries(rel, &node, entries);
+  if (!kept_.empty()) kept_entries(rel, &node, entries);
   node.tree = write_tree(repo_, entries, rel);
   node.tree_valid = true;
   node.empty = entries.empty();
@@ -938,7 +962,7 @@ snapshot_result snapshotter::snapshot(const std::string& base_tree) {
     git_tree*& p;
     ~unset_on_return() { p = nullptr; }
   } unset_base{base_};
-  update_gitlinks(base_tree);
+  update_kept(base_tree);
   if (!full_scan_ && base_tree != last_tree_) {
     if (base_tree.empty() || last_tree_.empty()) full_scan_ = true;
     else invalidate_between(last_tree_, base_tree);
@@ -964,6 +988,7 @@ snapshot_result snapshotter::snapshot(const std::string& base_tree) {
   out.tree = hex_of(tree_->tree);
   if (out.hashed > 0 || out.tree != last_tree_) cache_changed_ = true;
   last_tree_ = out.tree;
+  events_reported_ = events_;  // what this snapshot saw is not news to saw_changes()
   if (cache_changed_ && !cache_file_.empty() && steady_seconds() - last_save_ >= save_interval_seconds) save();
   return out;
 }

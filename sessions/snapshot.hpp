@@ -19,7 +19,9 @@
 // - ignore rules (`.gitignore`, libgit2's matching) apply to untracked
 //   paths only: what the base tree holds (the session branch's tree) stays
 //   and keeps being updated even when a rule matches it or a directory
-//   above it; submodule entries (gitlinks) of the base tree are kept;
+//   above it; submodule entries (gitlinks) of the base tree are kept, and
+//   so are its paths no checkout writes (a backslash, a component over 255
+//   bytes: what is_valid_worktree_path refuses), which stay in history;
 // - symlinks are stored as links and never followed;
 // - `.git` entries and other names git refuses are not snapshotted but
 //   reported; so is anything `git fsck --strict` would refuse: a
@@ -91,6 +93,11 @@ class snapshotter {
 
   bool watching() const { return inotify_fd_ >= 0; }
 
+  // Whether the watcher saw anything written in the work tree (ignored
+  // files too) since the last snapshot; false when it cannot tell (no
+  // watcher, no snapshot yet).
+  bool saw_changes();
+
  private:
   struct file_entry;
   struct dir_node;
@@ -102,8 +109,8 @@ class snapshotter {
   void scan_pass(snapshot_result& out);
   void scan_dir(dir_node& node, const std::string& rel, int fd, snapshot_result& out);
   void dir_unreadable(dir_node& node, const std::string& rel, const std::string& why, snapshot_result& out);
-  void update_gitlinks(const std::string& base_tree);
-  void gitlink_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out);
+  void update_kept(const std::string& base_tree);
+  void kept_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out);
   std::optional<std::string> record_file(int dir_fd, const std::string& name, const std::string& rel,
                                          file_entry& fresh);
   std::optional<std::string> record_link(int dir_fd, const std::string& name, file_entry& fresh);
@@ -134,9 +141,15 @@ class snapshotter {
   bool full_scan_ = true;
   bool rescan_all_ = false;              // set during a pass: walk everything once more
   git_tree* base_ = nullptr;             // during snapshot(): the base tree
-  std::map<std::string, std::array<unsigned char, 20>> gitlinks_;  // the base tree's submodule entries
-  std::string gitlinks_base_;            // the base tree gitlinks_ are from
+  struct kept_entry {
+    std::uint32_t mode = 0;
+    std::array<unsigned char, 20> id{};
+  };
+  std::map<std::string, kept_entry> kept_;  // base tree entries the work tree cannot hold
+  std::string kept_base_;            // the base tree kept_ are from
   std::string last_tree_;                // what the last snapshot gave
+  std::uint64_t events_ = 0;             // inotify events read so far
+  std::uint64_t events_reported_ = 0;    // events_ when a snapshot or saw_changes() last looked
   bool cache_changed_ = false;           // since the cache file was last written
   std::int64_t last_save_ = 0;           // steady clock, seconds
   std::int64_t stat_walk_every_ = 60;    // seconds
