@@ -146,6 +146,14 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
       const auto n = v.value<std::int64_t>();
       if (!v.is_integer() || *n < 1 || *n > 10000) bad(origin, key, "must be a whole number from 1 to 10000");
       l.max_git_children = static_cast<unsigned>(*n);
+    } else if (name == "login_free_failures") {
+      const auto n = v.value<std::int64_t>();
+      if (!v.is_integer() || *n < 0 || *n > 1000) bad(origin, key, "must be a whole number from 0 to 1000");
+      l.login_free_failures = static_cast<unsigned>(*n);
+    } else if (name == "login_backoff_max") {
+      l.login_backoff_max = duration_of(v, origin, key);
+      if (l.login_backoff_max < std::chrono::seconds(1) || l.login_backoff_max > std::chrono::hours(24))
+        bad(origin, key, "must be from 1s to 24h");
     } else bad(origin, key, "unknown key");
   }
   if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");

@@ -48,7 +48,13 @@ struct limits {
   std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
   unsigned max_git_children = 32;                           // else 503 + Retry-After
   std::chrono::seconds shutdown_grace{10};
+  // Wrong passwords: each client address and user name may fail this many
+  // times, then waits 1 s, 2 s, 4 s, ... (429 + Retry-After) up to
+  // login_backoff_max after each further failure.
+  unsigned login_free_failures = 10;
+  std::chrono::seconds login_backoff_max{300};
 };
+
 
 struct server_config {
   std::string listen_host = "127.0.0.1";
