@@ -9,6 +9,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <cctype>
 #include <iostream>
 
 #include "gitproto/git_protocol.hpp"
@@ -259,8 +260,22 @@ class exchange {
   bool succeeded() const { return succeeded_; }
 };
 
+// Only [A-Za-z0-9._@:-]: user names are validated at start-up and
+// addresses come from the socket, but neither reaches git's environment
+// without this.
+std::string ident_safe(std::string_view text) {
+  std::string out;
+  for (char ch : text.substr(0, 100)) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '@' ||
+                    ch == ':' || ch == '-';
+    out.push_back(ok ? ch : '_');
+  }
+  return out.empty() ? "_" : out;
+}
+
 git_command make_command(const server_state& st, const service& svc, const std::string& repo,
-                         const auth::principal& who, bool advertise, std::string_view git_protocol) {
+                         const auth::principal& who, const client_address& peer, bool advertise,
+                         std::string_view git_protocol) {
   git_command cmd;
   cmd.git = st.git;
   if (svc.command == "receive-pack" && !st.hooks_dir.empty()) {
@@ -282,6 +297,13 @@ git_command make_command(const server_state& st, const service& svc, const std::
   cmd.env.push_back("AGENTGIT_AUDIT_LOG=" + std::filesystem::absolute(st.cfg.data_dir / "audit.log").string());
   cmd.env.push_back("AGENTGIT_REPO=" + repo);  // a validated name
   cmd.env.push_back("AGENTGIT_USER=" + who.name());  // a validated user name
+  if (svc.command == "receive-pack") {
+    // The reflog entries of a push name the HTTP user, as git http-backend
+    // does from REMOTE_USER, not the server's own account.
+    const std::string name = ident_safe(who.name());
+    cmd.env.push_back("GIT_COMMITTER_NAME=" + name);
+    cmd.env.push_back("GIT_COMMITTER_EMAIL=" + name + "@http." + ident_safe(peer.text));
+  }
   if (!git_protocol.empty()) cmd.env.push_back("GIT_PROTOCOL=" + std::string(git_protocol));
   return cmd;
 }
@@ -349,7 +371,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));
   }
-  git_command cmd = make_command(c.state, svc, r.repo, who, !is_post, git_protocol);
+  git_command cmd = make_command(c.state, svc, r.repo, who, c.peer, !is_post, git_protocol);
   if (!is_post) {
     // v2 upload-pack starts with its capability list; everything else
     // (and receive-pack, which has no v2) with the service preamble.
