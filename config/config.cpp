@@ -159,6 +159,16 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
   if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");
 }
 
+void read_git(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* t = node.as_table();
+  if (!t) bad(origin, "git", "must be a table");
+  for (const auto& [k, v] : *t) {
+    const std::string key = "git." + std::string(k.str());
+    if (k == "object_info") cfg.git.object_info = bool_of(v, origin, key);
+    else bad(origin, key, "unknown key");
+  }
+}
+
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* t = node.as_table();
   if (!t) bad(origin, "commits", "must be a table");
@@ -227,6 +237,7 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     } else if (key == "auth") read_auth(cfg, v, path);
     else if (key == "commits") read_commits(cfg, v, path);
     else if (key == "limits") read_limits(cfg, v, path);
+    else if (key == "git") read_git(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }

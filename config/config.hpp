@@ -55,6 +55,11 @@ struct limits {
   std::chrono::seconds login_backoff_max{300};
 };
 
+// What git commands beyond clone, fetch and push the server answers; the
+// [git] table.
+struct git_options {
+  bool object_info = false;  // protocol v2 object-info (sizes of any object by id)
+};
 
 struct server_config {
   std::string listen_host = "127.0.0.1";
@@ -71,6 +76,7 @@ struct server_config {
   std::optional<gitproto::access_level> anonymous;
   std::vector<user> users;
   limits limit;
+  git_options git;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -14,11 +14,13 @@
 
 #include "gitproto/git_protocol.hpp"
 #include "gitproto/pkt_line.hpp"
+#include "gitproto/v2_request.hpp"
 #include "server/access.hpp"
 #include "server/git_child.hpp"
 #include "server/log.hpp"
 #include "server/spool.hpp"
 #include "server/streamed_response.hpp"
+#include "sessions/want_check.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -325,17 +327,47 @@ std::optional<string_response> check_access(const server_state& st, const auth::
 
 // The upload-pack negotiation, read whole (it is small and capped) and
 // checked for pkt-line framing before git sees a byte of it.
-net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spool& into) {
+net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spool& into,
+                                      gitproto::v2_request_scanner& v2) {
   body_reader reader(c, parser, c.state.cfg.limit.max_upload_pack_request);
   gitproto::pkt_framing_checker framing;
   for (auto piece = co_await reader.next(); !piece.empty(); piece = co_await reader.next()) {
     if (!framing.feed(piece))
       throw request_error(http::status::bad_request, "BAD_PKT_LINE",
                           "malformed pkt-line in the request: " + std::string(framing.error()));
+    v2.feed(piece);
     into.append(piece);
   }
   if (!framing.complete())
     throw request_error(http::status::bad_request, "BAD_PKT_LINE", "truncated or empty pkt-line request");
+}
+
+// What git 2.39 does not check in a v2 request and v0/v1 requests cannot
+// do (see sessions/want_check.hpp): fetches of objects no ref leads to,
+// and object-info (sizes of any object by id) unless [git] object_info.
+// Refused the way git refuses a v0 want: an ERR pkt-line in a 200 answer,
+// which git prints as "remote error: ...".
+net::awaitable<std::optional<string_response>> check_v2_request(server_state& st, const std::string& repo,
+                                                                const gitproto::v2_request_scanner& v2,
+                                                                const service& svc) {
+  std::string error;
+  if (v2.command() == "object-info" && !st.cfg.git.object_info) {
+    error = "upload-pack: object-info is not enabled on this server";
+  } else if (v2.command() == "fetch") {
+    const std::filesystem::path path = std::filesystem::absolute(st.repos.path_of(repo));
+    auto check = [&path, &v2] { return sessions::first_unreachable_want(path, v2.wants()); };
+    const std::optional<std::string> unreachable = co_await offload(st, check);
+    if (unreachable) error = "upload-pack: not our ref " + *unreachable;
+  }
+  if (error.empty()) co_return std::nullopt;
+  log_line("git upload-pack: refused v2 %s in %s: %s", v2.command().c_str(), repo.c_str(), error.c_str());
+  string_response res{http::status::ok, 11};
+  res.set(http::field::server, "agentgit");
+  set_no_cache(res);
+  res.set(http::field::content_type, svc.result);
+  res.body() = gitproto::encode_pkt("ERR " + error);
+  res.prepare_payload();
+  co_return res;
 }
 
 }  // namespace
@@ -386,13 +418,18 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   exchange ex(c, parser, svc, std::move(cmd), "", svc.result, true);
   if (svc.buffers_request) {
     spool negotiation(c.state.temp_dir, spool_memory);
+    gitproto::v2_request_scanner v2;
     std::optional<request_error> bad;
     try {
-      co_await read_negotiation(c, parser, negotiation);
+      co_await read_negotiation(c, parser, negotiation, v2);
     } catch (const request_error& e) {
       bad = e;
     }
     if (bad) co_return co_await refuse_request(c, parser, *bad);
+    if (gitproto::requested_protocol_version(git_protocol) == 2) {
+      std::optional<string_response> refused = co_await check_v2_request(c.state, r.repo, v2, svc);
+      if (refused) co_return co_await send_response(c, parser, std::move(*refused));
+    }
     spool_source input(negotiation);
     co_return co_await ex.run(input);
   }

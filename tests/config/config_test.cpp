@@ -575,3 +575,12 @@ login_backoff_max = "1m"
   CHECK_FALSE(parse_size("-1").has_value());
   CHECK_FALSE(parse_size("99999999999GiB").has_value());
 }
+
+TEST_CASE("[git] object_info is off unless set") {
+  temp_dir dir;
+  CHECK_FALSE(server_config{}.git.object_info);
+  CHECK(load(with_file(write_config(dir, "[git]\nobject_info = true\n")), no_env).git.object_info);
+  CHECK_FALSE(load(with_file(write_config(dir, "[git]\nobject_info = false\n")), no_env).git.object_info);
+  CHECK(contains(load_error("[git]\nobject_info = \"yes\"\n"), "git.object_info"));
+  CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
+}
