@@ -8,6 +8,8 @@
 namespace agentgit::auth {
 namespace {
 
+constexpr std::size_t max_key_bytes = 128;
+
 long seconds_until(login_throttle::clock::time_point when, login_throttle::clock::time_point now) {
   const auto left = std::chrono::ceil<std::chrono::seconds>(when - now).count();
   return std::max<long>(1, static_cast<long>(left));
@@ -62,7 +64,9 @@ void login_throttle::fail(table& t, const std::string& key, clock::time_point no
 }
 
 login_throttle::attempt login_throttle::begin(std::string_view address, std::string_view user, clock::time_point now) {
-  attempt a(this, std::string(address), std::string(user));
+  // A key, not a name: no configured name is longer than 64 bytes, and a
+  // flood of megabyte-long names must not fill memory.
+  attempt a(this, std::string(address), std::string(user.substr(0, max_key_bytes)));
   std::lock_guard lock(mutex_);
   if (addresses_.size() >= s_.max_keys) prune(addresses_, now);
   record* addr = live(addresses_, a.address_, now);

@@ -59,7 +59,7 @@ TEST_CASE("an address is blocked after its free failures, for twice as long each
   CHECK_FALSE(other.suspect());
 }
 
-TEST_CASE("a success records nothing; an address is forgotten a while after its last failure") {
+TEST_CASE("a success records nothing and an address is forgotten a while after its last failure") {
   login_throttle_settings s;
   s.free_failures = 1;
   s.forget_after = 60s;
@@ -124,6 +124,19 @@ TEST_CASE("at most max_checks_per_address checks of one address run at once") {
   CHECK_FALSE(d.refused());
   CHECK_FALSE(e.refused());
   CHECK(t.begin("10.0.0.1", "u", now).refused());
+}
+
+TEST_CASE("long user names are keyed by their first 128 bytes") {
+  login_throttle_settings s;
+  s.free_failures = 0;
+  login_throttle t(s);
+  const auto now = login_throttle::clock::now();
+  const std::string a = std::string(128, 'a') + "1";
+  const std::string b = std::string(128, 'a') + "2";
+  CHECK_FALSE(fail_once(t, "10.0.0.1", a.c_str(), now));
+  // From another failed address, b is the same (blocked) key.
+  CHECK_FALSE(fail_once(t, "10.0.0.2", "x", now - 10s));
+  CHECK(t.begin("10.0.0.2", b, now).refused());
 }
 
 TEST_CASE("the tables are bounded") {
