@@ -12,6 +12,7 @@
 #include <cctype>
 #include <iostream>
 
+#include "gitproto/capabilities.hpp"
 #include "gitproto/git_protocol.hpp"
 #include "gitproto/pkt_line.hpp"
 #include "gitproto/v2_request.hpp"
@@ -186,6 +187,7 @@ class exchange {
       const int code = co_await child_->wait();
       if (code != 0) co_return co_await refuse(code);
     }
+    if (!hidden_capability_.empty()) co_await hide_capability();
     streamed_response res(conn_, parser_.get().version(), content_type_);
     response_started_ = true;
     co_await res.start();
@@ -206,6 +208,19 @@ class exchange {
       log_line("git %s exited with %d after its answer started: %s", std::string(svc_.command).c_str(), code,
                child_->stderr_text().c_str());
     co_return res.keep_alive() && parser_.is_done() && parser_.get().keep_alive();
+  }
+
+  // A v2 capability list is a few hundred bytes: read it whole, take the
+  // hidden capability out, and spool the rest back (anything unexpectedly
+  // big goes out as git wrote it).
+  net::awaitable<void> hide_capability() {
+    constexpr std::size_t most = 64 * 1024;
+    while (!out_eof_ && out_.size() <= most) co_await read_output_once();
+    if (!out_eof_ || out_.size() > most) co_return;
+    std::string all;
+    out_.read_some(all, most);  // all of it: at most `most` bytes, in memory
+    const std::string kept = gitproto::without_capability(all, hidden_capability_);
+    out_.append(kept);
   }
 
   // Git's words for the client, without the server's paths: the repo's
@@ -256,8 +271,11 @@ class exchange {
   bool succeeded_ = false;
   bool response_started_ = false;
   std::exception_ptr drain_failure_;
+  std::string_view hidden_capability_;
 
  public:
+  // Leaves `name` out of a v2 capability advertisement.
+  void hide_capability(std::string_view name) { hidden_capability_ = name; }
   // True when git answered in full and exited cleanly.
   bool succeeded() const { return succeeded_; }
 };
@@ -411,6 +429,8 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     std::string preamble;
     if (!v2) preamble = gitproto::advertisement_preamble(svc);
     exchange ex(c, parser, svc, std::move(cmd), std::move(preamble), svc.advertisement, false);
+    // git 2.39 always lists object-info; it is refused unless enabled.
+    if (v2 && !c.state.cfg.git.object_info) ex.hide_capability("object-info");
     empty_source none;
     co_return co_await ex.run(none);
   }

@@ -1,10 +1,12 @@
-// Protocol v2 request scanning (gitproto/v2_request.hpp).
+// Protocol v2 request scanning (gitproto/v2_request.hpp) and capability
+// advertisements (gitproto/capabilities.hpp).
 #include "gitproto/v2_request.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
+#include "gitproto/capabilities.hpp"
 #include "gitproto/pkt_line.hpp"
 
 using namespace agentgit::gitproto;
@@ -63,4 +65,21 @@ TEST_CASE("v2 requests: what is not a want of the first command is not a want") 
     s.feed(encode_pkt("command=fetch\n") + std::string(delim_pkt) + encode_pkt("want " + id + "\n") + std::string(flush_pkt));
     CHECK(s.wants() == std::vector<std::string>{id});
   }
+}
+
+TEST_CASE("a capability is taken out of a v2 advertisement") {
+  const std::string adv = encode_pkt("version 2\n") + encode_pkt("agent=git/2.39.5\n") + encode_pkt("ls-refs=unborn\n") +
+                          encode_pkt("fetch=shallow wait-for-done\n") + encode_pkt("object-format=sha1\n") +
+                          encode_pkt("object-info\n") + std::string(flush_pkt);
+  const std::string want = encode_pkt("version 2\n") + encode_pkt("agent=git/2.39.5\n") +
+                           encode_pkt("ls-refs=unborn\n") + encode_pkt("fetch=shallow wait-for-done\n") +
+                           encode_pkt("object-format=sha1\n") + std::string(flush_pkt);
+  CHECK(without_capability(adv, "object-info") == want);
+  CHECK(without_capability(adv, "ls-refs") ==
+        encode_pkt("version 2\n") + encode_pkt("agent=git/2.39.5\n") + encode_pkt("fetch=shallow wait-for-done\n") +
+            encode_pkt("object-format=sha1\n") + encode_pkt("object-info\n") + std::string(flush_pkt));
+  CHECK(without_capability(adv, "object") == adv);      // a prefix is not the name
+  CHECK(without_capability(adv, "nothing") == adv);
+  CHECK(without_capability("00zzgarbage", "object-info") == "00zzgarbage");
+  CHECK(without_capability(adv.substr(0, adv.size() - 3), "object-info") == adv.substr(0, adv.size() - 3));
 }

@@ -47,7 +47,13 @@ grep -q "ERR upload-pack: not our ref $GONE" "$WORK/v2.out" || fail "mixed wants
 ! grep -q packfile "$WORK/v2.out" || fail "mixed wants: a pack was sent"
 pass "v2: one unreachable want among good ones refuses the fetch with git's ERR line"
 
-# object-info answers sizes of any object by id: off by default.
+# object-info answers sizes of any object by id: off by default, and then
+# not advertised either.
+caps() { curl -s -H 'Git-Protocol: version=2' "$BASE/repos/ids.git/info/refs?service=git-upload-pack"; }
+caps >"$WORK/caps"
+grep -q "fetch=" "$WORK/caps" || fail "v2 capabilities: $(cat -v "$WORK/caps")"
+! grep -q "object-info" "$WORK/caps" || fail "object-info advertised: $(cat -v "$WORK/caps")"
+git -c protocol.version=2 ls-remote "$BASE/repos/ids.git" >/dev/null || fail "ls-remote over v2 with the edited capabilities"
 { pkt "command=object-info"; printf 0001; pkt "size"; pkt "oid $GONE"; printf 0000; } >"$WORK/info"
 assert_eq 200 "$(v2_post "$WORK/info")" "v2 object-info"
 grep -q "ERR upload-pack: object-info is not enabled" "$WORK/v2.out" || fail "object-info answered: $(cat -v "$WORK/v2.out")"
@@ -55,6 +61,7 @@ grep -q "ERR upload-pack: object-info is not enabled" "$WORK/v2.out" || fail "ob
 stop_server
 printf '[git]\nobject_info = true\n' >"$WORK/oi.toml"
 start_server --config "$WORK/oi.toml"
+caps | grep -q "object-info" || fail "object-info not advertised when enabled"
 assert_eq 200 "$(v2_post "$WORK/info")" "v2 object-info when enabled"
 grep -q "$GONE [0-9]" "$WORK/v2.out" || fail "object-info when enabled: $(cat -v "$WORK/v2.out")"
-pass "v2 object-info: refused unless [git] object_info = true"
+pass "v2 object-info: refused and not advertised unless [git] object_info = true"
