@@ -98,6 +98,11 @@ authenticator::credentials authenticator::parse(std::string_view header) {
   return c;
 }
 
+std::string authenticator::basic_user(std::string_view header) {
+  const credentials c = parse(header);
+  return c.what == credentials::kind::basic ? c.user : std::string();
+}
+
 const account* authenticator::find_account(std::string_view name) const {
   for (const auto& a : accounts_)
     if (a.name == name) return &a;

@@ -47,6 +47,9 @@ class authenticator {
   // means `authenticate` must run (~100 ms: keep it off the I/O threads).
   std::optional<auth_result> quick(std::string_view authorization);
   auth_result authenticate(std::string_view authorization);
+  // The user name of a Basic credential ("" for anything else): what a
+  // password check is about, for the login backoff and the log.
+  static std::string basic_user(std::string_view authorization);
 
   // What `who` may do to `repo`: the anonymous level, raised by the user's
   // rules (capped by the token used).

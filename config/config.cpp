@@ -146,9 +146,27 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
       const auto n = v.value<std::int64_t>();
       if (!v.is_integer() || *n < 1 || *n > 10000) bad(origin, key, "must be a whole number from 1 to 10000");
       l.max_git_children = static_cast<unsigned>(*n);
+    } else if (name == "login_free_failures") {
+      const auto n = v.value<std::int64_t>();
+      if (!v.is_integer() || *n < 0 || *n > 1000) bad(origin, key, "must be a whole number from 0 to 1000");
+      l.login_free_failures = static_cast<unsigned>(*n);
+    } else if (name == "login_backoff_max") {
+      l.login_backoff_max = duration_of(v, origin, key);
+      if (l.login_backoff_max < std::chrono::seconds(1) || l.login_backoff_max > std::chrono::hours(24))
+        bad(origin, key, "must be from 1s to 24h");
     } else bad(origin, key, "unknown key");
   }
   if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");
+}
+
+void read_git(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* t = node.as_table();
+  if (!t) bad(origin, "git", "must be a table");
+  for (const auto& [k, v] : *t) {
+    const std::string key = "git." + std::string(k.str());
+    if (k == "object_info") cfg.git.object_info = bool_of(v, origin, key);
+    else bad(origin, key, "unknown key");
+  }
 }
 
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
@@ -219,6 +237,7 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     } else if (key == "auth") read_auth(cfg, v, path);
     else if (key == "commits") read_commits(cfg, v, path);
     else if (key == "limits") read_limits(cfg, v, path);
+    else if (key == "git") read_git(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }

@@ -48,6 +48,17 @@ struct limits {
   std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
   unsigned max_git_children = 32;                           // else 503 + Retry-After
   std::chrono::seconds shutdown_grace{10};
+  // Wrong passwords: each client address and user name may fail this many
+  // times, then waits 1 s, 2 s, 4 s, ... (429 + Retry-After) up to
+  // login_backoff_max after each further failure.
+  unsigned login_free_failures = 10;
+  std::chrono::seconds login_backoff_max{300};
+};
+
+// What git commands beyond clone, fetch and push the server answers; the
+// [git] table.
+struct git_options {
+  bool object_info = false;  // protocol v2 object-info (sizes of any object by id)
 };
 
 struct server_config {
@@ -65,6 +76,7 @@ struct server_config {
   std::optional<gitproto::access_level> anonymous;
   std::vector<user> users;
   limits limit;
+  git_options git;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -3,7 +3,22 @@
 
 #include <boost/beast/http/empty_body.hpp>
 
+#include <algorithm>
+
 namespace agentgit::server {
+
+client_address client_address_of(const net::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return {"unknown", "unknown"};
+  net::ip::address a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
+  if (a.is_v4()) return {a.to_string(), a.to_string()};
+  auto bytes = a.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return {a.to_string(), net::ip::address_v6(bytes).to_string() + "/64"};
+}
+
 namespace {
 
 constexpr std::size_t wire_chunk = 64 * 1024;

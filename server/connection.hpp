@@ -20,8 +20,19 @@ namespace agentgit::server {
 
 using request_parser = http::request_parser<http::buffer_body>;
 
+// The client's address as logs show it, and the key its login failures are
+// counted under: the address itself, or for IPv6 its /64 (one host's usual
+// share of addresses).
+struct client_address {
+  std::string text;
+  std::string key;
+};
+client_address client_address_of(const net::ip::tcp::socket& socket);
+
 struct connection {
-  connection(net::ip::tcp::socket socket, server_state& st) : stream(std::move(socket)), state(st) {}
+  connection(net::ip::tcp::socket socket, server_state& st)
+      : peer(client_address_of(socket)), stream(std::move(socket)), state(st) {}
+  client_address peer;
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   server_state& state;

@@ -181,26 +181,50 @@ std::optional<std::string> foreign_origin(const server_state& st, const http::re
 
 // Who the request is from: most answers come without hashing a password
 // (no credentials, a token, a recently verified password); the rest run on
-// the password threads. nullopt when too many password checks are already
-// waiting: the caller answers 503 rather than queue without bound behind a
-// flood of guesses.
-net::awaitable<std::optional<auth::auth_result>> authenticate(server_state& st, const std::string& header) {
-  std::optional<auth::auth_result> quick = st.auth.quick(header);
-  if (quick) co_return quick;
-  if (++st.password_checks > max_password_checks) {
+// the password threads, unless the login backoff refuses them first (429:
+// the client address, or the user name from an address that failed too,
+// failed too often) or too many checks are already waiting (503). Checks
+// of addresses or user names that failed recently may fill only half of
+// that queue, so a flood of guesses leaves room for everyone else.
+struct login_answer {
+  std::optional<auth::auth_result> result;  // nullopt: refused with `status`
+  http::status status = http::status::ok;
+  long retry_after = 1;
+};
+
+net::awaitable<login_answer> authenticate(server_state& st, const client_address& peer, const std::string& header) {
+  login_answer answer;
+  answer.result = st.auth.quick(header);
+  if (answer.result) co_return answer;
+  const std::string user = auth::authenticator::basic_user(header);
+  auth::login_throttle::attempt attempt = st.logins.begin(peer.key, user);
+  if (attempt.refused()) {
+    log_line("login refused (backoff, retry in %lds): user=\"%s\" address=%s", attempt.retry_after(),
+             log_safe(user).c_str(), peer.text.c_str());
+    answer.result.reset();
+    answer.status = http::status::too_many_requests;
+    answer.retry_after = attempt.retry_after();
+    co_return answer;
+  }
+  const int most = attempt.suspect() ? max_password_checks / 2 : max_password_checks;
+  if (++st.password_checks > most) {
     --st.password_checks;
-    co_return std::nullopt;
+    answer.result.reset();
+    answer.status = http::status::service_unavailable;
+    co_return answer;
   }
   auto slow = [&st, &header] { return st.auth.authenticate(header); };
-  std::optional<auth::auth_result> checked;
   try {
-    checked = co_await offload(st.auth_pool, slow);
+    answer.result = co_await offload(st.auth_pool, slow);
   } catch (...) {
     --st.password_checks;
     throw;
   }
   --st.password_checks;
-  co_return checked;
+  attempt.finish(answer.result->ok);
+  if (!answer.result->ok)
+    log_line("login failed: user=\"%s\" address=%s", log_safe(user).c_str(), peer.text.c_str());
+  co_return answer;
 }
 
 net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
@@ -221,14 +245,20 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
       break;
   }
   const std::string header(parser.get()[http::field::authorization]);
-  const std::optional<auth::auth_result> checked = co_await authenticate(c.state, header);
-  if (!checked) {
-    string_response res = text_response(http::status::service_unavailable, "too many logins being checked; retry shortly");
-    res.set(http::field::retry_after, "1");
+  const login_answer checked = co_await authenticate(c.state, c.peer, header);
+  if (!checked.result) {
+    const bool throttled = checked.status == http::status::too_many_requests;
+    std::string why = "too many logins being checked; retry shortly";
+    if (throttled) why = "too many failed logins; retry in " + std::to_string(checked.retry_after) + "s";
+    std::string code = "BUSY";
+    if (throttled) code = "LOGIN_THROTTLED";
+    string_response res = text_response(checked.status, why);
+    if (r.kind == route_kind::api) res = api_error(checked.status, code, why);
+    res.set(http::field::retry_after, std::to_string(checked.retry_after));
     res.keep_alive(false);
     co_return co_await send_response(c, parser, std::move(res));
   }
-  const auth::auth_result& who = *checked;
+  const auth::auth_result& who = *checked.result;
   const bool api = r.kind == route_kind::api;
   if (who.who.user) c.last_user = who.who.token_id.empty() ? who.who.name() : who.who.name() + " token=" + who.who.token_id;
   if (!who.ok) {

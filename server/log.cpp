@@ -23,4 +23,20 @@ void log_line(const char* format, ...) {
   std::fwrite(line, 1, n, stderr);  // one call: lines from threads do not interleave
 }
 
+std::string log_safe(std::string_view text, std::size_t max) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char ch : text.substr(0, max)) {
+    if (ch > ' ' && ch < 0x7f && ch != '"' && ch != '\\') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out += "\\x";
+      out.push_back(hex[ch >> 4]);
+      out.push_back(hex[ch & 15]);
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace agentgit::server

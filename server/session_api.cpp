@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "gitproto/repo_name.hpp"
 #include "server/access.hpp"
 #include "sessions/call_fields.hpp"
@@ -51,6 +54,21 @@ std::optional<std::string> query_param(const api_request& req, std::string_view 
   for (auto p : *params)
     if (p.key.decode() == key) return p.value.decode();  // ?purge=%74rue is ?purge=true
   return std::nullopt;
+}
+
+// ?limit= of the log: decimal digits only (std::stoul took "-1" as a
+// huge number and " 5" or "5x" as 5), at least 1; more than 10000 lists
+// 10000.
+std::optional<std::size_t> parse_log_limit(std::string_view text) {
+  constexpr std::size_t most = 10000;
+  if (text.empty()) return std::nullopt;
+  std::size_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = std::min(most, n * 10 + static_cast<std::size_t>(c - '0'));
+  }
+  if (n == 0) return std::nullopt;
+  return n;
 }
 
 // The body as a JSON object, or an error response.
@@ -219,11 +237,9 @@ string_response route(server_state& st, const api_request& req) {
     if (m != http::verb::get) return api_method_not_allowed("GET");
     std::size_t limit = 100;
     if (auto l = query_param(req, "limit")) {
-      try {
-        limit = std::min<std::size_t>(std::stoul(*l), 10000);
-      } catch (const std::exception&) {
-        return bad_field("INVALID_LIMIT", "\"limit\" must be a number");
-      }
+      const auto n = parse_log_limit(*l);
+      if (!n) return bad_field("INVALID_LIMIT", "\"limit\" must be a whole number from 1 (at most 10000 are listed)");
+      limit = *n;
     }
     json::array commits;
     for (const auto& e : st.sessions.log(id, limit)) {

@@ -9,15 +9,19 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <cctype>
 #include <iostream>
 
+#include "gitproto/capabilities.hpp"
 #include "gitproto/git_protocol.hpp"
 #include "gitproto/pkt_line.hpp"
+#include "gitproto/v2_request.hpp"
 #include "server/access.hpp"
 #include "server/git_child.hpp"
 #include "server/log.hpp"
 #include "server/spool.hpp"
 #include "server/streamed_response.hpp"
+#include "sessions/want_check.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -183,6 +187,7 @@ class exchange {
       const int code = co_await child_->wait();
       if (code != 0) co_return co_await refuse(code);
     }
+    if (!hidden_capability_.empty()) co_await hide_capability();
     streamed_response res(conn_, parser_.get().version(), content_type_);
     response_started_ = true;
     co_await res.start();
@@ -203,6 +208,19 @@ class exchange {
       log_line("git %s exited with %d after its answer started: %s", std::string(svc_.command).c_str(), code,
                child_->stderr_text().c_str());
     co_return res.keep_alive() && parser_.is_done() && parser_.get().keep_alive();
+  }
+
+  // A v2 capability list is a few hundred bytes: read it whole, take the
+  // hidden capability out, and spool the rest back (anything unexpectedly
+  // big goes out as git wrote it).
+  net::awaitable<void> hide_capability() {
+    constexpr std::size_t most = 64 * 1024;
+    while (!out_eof_ && out_.size() <= most) co_await read_output_once();
+    if (!out_eof_ || out_.size() > most) co_return;
+    std::string all;
+    out_.read_some(all, most);  // all of it: at most `most` bytes, in memory
+    const std::string kept = gitproto::without_capability(all, hidden_capability_);
+    out_.append(kept);
   }
 
   // Git's words for the client, without the server's paths: the repo's
@@ -253,14 +271,31 @@ class exchange {
   bool succeeded_ = false;
   bool response_started_ = false;
   std::exception_ptr drain_failure_;
+  std::string_view hidden_capability_;
 
  public:
+  // Leaves `name` out of a v2 capability advertisement.
+  void hide_capability(std::string_view name) { hidden_capability_ = name; }
   // True when git answered in full and exited cleanly.
   bool succeeded() const { return succeeded_; }
 };
 
+// Only [A-Za-z0-9._@:-]: user names are validated at start-up and
+// addresses come from the socket, but neither reaches git's environment
+// without this.
+std::string ident_safe(std::string_view text) {
+  std::string out;
+  for (char ch : text.substr(0, 100)) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '@' ||
+                    ch == ':' || ch == '-';
+    out.push_back(ok ? ch : '_');
+  }
+  return out.empty() ? "_" : out;
+}
+
 git_command make_command(const server_state& st, const service& svc, const std::string& repo,
-                         const auth::principal& who, bool advertise, std::string_view git_protocol) {
+                         const auth::principal& who, const client_address& peer, bool advertise,
+                         std::string_view git_protocol) {
   git_command cmd;
   cmd.git = st.git;
   if (svc.command == "receive-pack" && !st.hooks_dir.empty()) {
@@ -282,6 +317,13 @@ git_command make_command(const server_state& st, const service& svc, const std::
   cmd.env.push_back("AGENTGIT_AUDIT_LOG=" + std::filesystem::absolute(st.cfg.data_dir / "audit.log").string());
   cmd.env.push_back("AGENTGIT_REPO=" + repo);  // a validated name
   cmd.env.push_back("AGENTGIT_USER=" + who.name());  // a validated user name
+  if (svc.command == "receive-pack") {
+    // The reflog entries of a push name the HTTP user, as git http-backend
+    // does from REMOTE_USER, not the server's own account.
+    const std::string name = ident_safe(who.name());
+    cmd.env.push_back("GIT_COMMITTER_NAME=" + name);
+    cmd.env.push_back("GIT_COMMITTER_EMAIL=" + name + "@http." + ident_safe(peer.text));
+  }
   if (!git_protocol.empty()) cmd.env.push_back("GIT_PROTOCOL=" + std::string(git_protocol));
   return cmd;
 }
@@ -303,17 +345,47 @@ std::optional<string_response> check_access(const server_state& st, const auth::
 
 // The upload-pack negotiation, read whole (it is small and capped) and
 // checked for pkt-line framing before git sees a byte of it.
-net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spool& into) {
+net::awaitable<void> read_negotiation(connection& c, request_parser& parser, spool& into,
+                                      gitproto::v2_request_scanner& v2) {
   body_reader reader(c, parser, c.state.cfg.limit.max_upload_pack_request);
   gitproto::pkt_framing_checker framing;
   for (auto piece = co_await reader.next(); !piece.empty(); piece = co_await reader.next()) {
     if (!framing.feed(piece))
       throw request_error(http::status::bad_request, "BAD_PKT_LINE",
                           "malformed pkt-line in the request: " + std::string(framing.error()));
+    v2.feed(piece);
     into.append(piece);
   }
   if (!framing.complete())
     throw request_error(http::status::bad_request, "BAD_PKT_LINE", "truncated or empty pkt-line request");
+}
+
+// What git 2.39 does not check in a v2 request and v0/v1 requests cannot
+// do (see sessions/want_check.hpp): fetches of objects no ref leads to,
+// and object-info (sizes of any object by id) unless [git] object_info.
+// Refused the way git refuses a v0 want: an ERR pkt-line in a 200 answer,
+// which git prints as "remote error: ...".
+net::awaitable<std::optional<string_response>> check_v2_request(server_state& st, const std::string& repo,
+                                                                const gitproto::v2_request_scanner& v2,
+                                                                const service& svc) {
+  std::string error;
+  if (v2.command() == "object-info" && !st.cfg.git.object_info) {
+    error = "upload-pack: object-info is not enabled on this server";
+  } else if (v2.command() == "fetch") {
+    const std::filesystem::path path = std::filesystem::absolute(st.repos.path_of(repo));
+    auto check = [&path, &v2] { return sessions::first_unreachable_want(path, v2.wants()); };
+    const std::optional<std::string> unreachable = co_await offload(st, check);
+    if (unreachable) error = "upload-pack: not our ref " + *unreachable;
+  }
+  if (error.empty()) co_return std::nullopt;
+  log_line("git upload-pack: refused v2 %s in %s: %s", v2.command().c_str(), repo.c_str(), error.c_str());
+  string_response res{http::status::ok, 11};
+  res.set(http::field::server, "agentgit");
+  set_no_cache(res);
+  res.set(http::field::content_type, svc.result);
+  res.body() = gitproto::encode_pkt("ERR " + error);
+  res.prepare_payload();
+  co_return res;
 }
 
 }  // namespace
@@ -349,7 +421,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));
   }
-  git_command cmd = make_command(c.state, svc, r.repo, who, !is_post, git_protocol);
+  git_command cmd = make_command(c.state, svc, r.repo, who, c.peer, !is_post, git_protocol);
   if (!is_post) {
     // v2 upload-pack starts with its capability list; everything else
     // (and receive-pack, which has no v2) with the service preamble.
@@ -357,6 +429,8 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
     std::string preamble;
     if (!v2) preamble = gitproto::advertisement_preamble(svc);
     exchange ex(c, parser, svc, std::move(cmd), std::move(preamble), svc.advertisement, false);
+    // git 2.39 always lists object-info; it is refused unless enabled.
+    if (v2 && !c.state.cfg.git.object_info) ex.hide_capability("object-info");
     empty_source none;
     co_return co_await ex.run(none);
   }
@@ -364,13 +438,18 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   exchange ex(c, parser, svc, std::move(cmd), "", svc.result, true);
   if (svc.buffers_request) {
     spool negotiation(c.state.temp_dir, spool_memory);
+    gitproto::v2_request_scanner v2;
     std::optional<request_error> bad;
     try {
-      co_await read_negotiation(c, parser, negotiation);
+      co_await read_negotiation(c, parser, negotiation, v2);
     } catch (const request_error& e) {
       bad = e;
     }
     if (bad) co_return co_await refuse_request(c, parser, *bad);
+    if (gitproto::requested_protocol_version(git_protocol) == 2) {
+      std::optional<string_response> refused = co_await check_v2_request(c.state, r.repo, v2, svc);
+      if (refused) co_return co_await send_response(c, parser, std::move(*refused));
+    }
     spool_source input(negotiation);
     co_return co_await ex.run(input);
   }

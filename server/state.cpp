@@ -40,6 +40,13 @@ std::vector<auth::account> accounts_of(const config::server_config& cfg) {
   return out;
 }
 
+auth::login_throttle_settings throttle_settings(const config::limits& l) {
+  auth::login_throttle_settings s;
+  s.free_failures = l.login_free_failures;
+  s.backoff_max = l.login_backoff_max;
+  return s;
+}
+
 }  // namespace
 
 server_state::server_state(config::server_config c, std::string git_path)
@@ -52,7 +59,8 @@ server_state::server_state(config::server_config c, std::string git_path)
                cfg.mode == config::commit_mode::on_change ? sessions::record_mode::on_change
                                                            : sessions::record_mode::every_call),
       git(std::move(git_path)),
-      temp_dir(cfg.data_dir / "tmp") {
+      temp_dir(cfg.data_dir / "tmp"),
+      logins(throttle_settings(cfg.limit)) {
   std::vector<std::string> names;
   for (const auto& u : cfg.users) names.push_back(u.name);
   if (const auto dropped = tokens.drop_users_except(names))

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "auth/login_throttle.hpp"
 #include "auth/tokens.hpp"
 #include "config/config.hpp"
 #include "server/net.hpp"
@@ -36,6 +37,7 @@ struct server_state {
   // flood of bad logins cannot starve the API and session work.
   net::thread_pool auth_pool{2};
   std::atomic<int> password_checks{0};   // queued or running on auth_pool
+  auth::login_throttle logins;           // backoff for wrong passwords, per address and user name
   std::atomic<std::uint64_t> requests{0};
   std::atomic<int> running_children{0};
   std::atomic<int> active_requests{0};

@@ -14,8 +14,10 @@ class streamed_response {
     res_.version(version);
     res_.result(http::status::ok);
     res_.set(http::field::server, "agentgit");
-    res_.set(http::field::content_type, content_type);
+    // git http-backend's order (hdr_nocache, then the type); git's t5551
+    // compares the headers of a clone in that order.
     set_no_cache(res_);
+    res_.set(http::field::content_type, content_type);
     res_.keep_alive(version >= 11);
     res_.chunked(version >= 11);
   }

@@ -59,6 +59,7 @@ void apply_served_config(const fs::path& path) {
   config_ptr local(local_raw);
   check(git_config_set_bool(local.get(), "uploadpack.allowFilter", 1), "set uploadpack.allowFilter");
   check(git_config_set_bool(local.get(), "uploadpack.allowAnySHA1InWant", 0), "set uploadpack.allowAnySHA1InWant");
+  check(git_config_set_bool(local.get(), "uploadpack.allowTipSHA1InWant", 0), "set uploadpack.allowTipSHA1InWant");
   // Lazy fetches of a partial clone over protocol v0/v1 ask for blobs by
   // id; only objects reachable from a ref may be asked for.
   check(git_config_set_bool(local.get(), "uploadpack.allowReachableSHA1InWant", 1),

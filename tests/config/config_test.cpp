@@ -542,6 +542,8 @@ io_timeout = "1h"
 upload_pack_timeout = 90
 max_git_children = 4
 shutdown_grace = "3s"
+login_free_failures = 0
+login_backoff_max = "1m"
 )");
   const server_config cfg = load(with_file(file), no_env);
   CHECK(cfg.limit.max_header_bytes == 8192);
@@ -555,7 +557,15 @@ shutdown_grace = "3s"
   CHECK(cfg.limit.upload_pack_timeout == 90s);
   CHECK(cfg.limit.max_git_children == 4);
   CHECK(cfg.limit.shutdown_grace == 3s);
+  CHECK(cfg.limit.login_free_failures == 0);
+  CHECK(cfg.limit.login_backoff_max == 60s);
+  CHECK(server_config{}.limit.login_free_failures == 10);
+  CHECK(server_config{}.limit.login_backoff_max == 300s);
   CHECK(contains(load_error("[limits]\nmax_git_children = 0\n"), "limits.max_git_children"));
+  CHECK(contains(load_error("[limits]\nlogin_free_failures = -1\n"), "limits.login_free_failures"));
+  CHECK(contains(load_error("[limits]\nlogin_free_failures = \"5\"\n"), "limits.login_free_failures"));
+  CHECK(contains(load_error("[limits]\nlogin_backoff_max = \"2d\"\n"), "limits.login_backoff_max"));
+  CHECK(contains(load_error("[limits]\nlogin_backoff_max = \"never\"\n"), "limits.login_backoff_max"));
   CHECK(contains(load_error("[limits]\nmax_api_body = \"10 MB\"\n"), "limits.max_api_body"));
   CHECK(contains(load_error("[limits]\nheader_timeout = \"soon\"\n"), "limits.header_timeout"));
   CHECK(contains(load_error("[limits]\nmax_header_bytes = \"2MiB\"\n"), "limits.max_header_bytes"));
@@ -564,4 +574,13 @@ shutdown_grace = "3s"
   CHECK_FALSE(parse_size("0").has_value());
   CHECK_FALSE(parse_size("-1").has_value());
   CHECK_FALSE(parse_size("99999999999GiB").has_value());
+}
+
+TEST_CASE("[git] object_info is off unless set") {
+  temp_dir dir;
+  CHECK_FALSE(server_config{}.git.object_info);
+  CHECK(load(with_file(write_config(dir, "[git]\nobject_info = true\n")), no_env).git.object_info);
+  CHECK_FALSE(load(with_file(write_config(dir, "[git]\nobject_info = false\n")), no_env).git.object_info);
+  CHECK(contains(load_error("[git]\nobject_info = \"yes\"\n"), "git.object_info"));
+  CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
 }

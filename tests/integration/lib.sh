@@ -21,6 +21,7 @@ git config --global advice.detachedHead false
 
 cleanup() {
   local rc=$?
+  [ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
   stop_server || true
   if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
     echo "---- server log (last 40 lines) ----" >&2
@@ -182,4 +183,65 @@ api() {
     code=$(curl -s -o "$out" -w '%{http_code}' -X "$method" "$BASE$path")
   fi
   case "$code" in 2*) cat "$out" ;; *) fail "$method $path: HTTP $code $(cat "$out")" ;; esac
+}
+
+# start_stalling_proxy BYTES: a TCP proxy to the server on a port of its own
+# (PROXY_PORT, PROXY_PID) that passes each connection's answer through until
+# BYTES of it, then stops reading it, so a client behind it stalls mid-way
+# whatever the machine's speed (the server's writes back up into its git
+# child). It prints "stalled" to $WORK/proxy.out when that happens.
+start_stalling_proxy() {
+  : >"$WORK/proxy.out"
+  /usr/bin/python3 -u - "$PORT" "$1" >"$WORK/proxy.out" 2>&1 <<'PY' &
+import os, socket, sys, threading, time
+target, budget = int(sys.argv[1]), int(sys.argv[2])
+threading.Timer(300, os._exit, [0]).start()  # never outlives a failed test for long
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(16)
+print("port %d" % listener.getsockname()[1])
+
+def pump(src, dst, limit):
+    sent = 0
+    try:
+        while True:
+            want = 65536 if limit is None else min(65536, limit - sent)
+            if want <= 0:
+                print("stalled")
+                while True:
+                    time.sleep(3600)
+            data = src.recv(want)
+            if not data:
+                break
+            dst.sendall(data)
+            sent += len(data)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+def serve(client):
+    upstream = socket.create_connection(("127.0.0.1", target))
+    threading.Thread(target=pump, args=(client, upstream, None), daemon=True).start()
+    pump(upstream, client, budget)
+
+while True:
+    conn, _ = listener.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+PY
+  PROXY_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    PROXY_PORT=$(sed -n 's/^port //p' "$WORK/proxy.out")
+    [ -n "$PROXY_PORT" ] && return 0
+    sleep 0.05
+  done
+  fail "the stalling proxy did not start: $(cat "$WORK/proxy.out")"
+}
+
+stop_stalling_proxy() {
+  kill "$PROXY_PID" 2>/dev/null || true
+  wait "$PROXY_PID" 2>/dev/null || true
 }

@@ -108,7 +108,9 @@ tip=$(git -C "$WORK/a" rev-parse HEAD)
 printf '0032want %s\n00000009done\n' "$tip" >"$WORK/want"
 readers=()
 for i in 1 2; do
-  timeout 8 curl -s -o /dev/null --limit-rate 20k -X POST -H "Content-Type: $UP_REQ" --data-binary "@$WORK/want" \
+  # Held until the checks below are done, not for a fixed time: a slow
+  # machine must not see them leave early.
+  timeout 120 curl -s -o /dev/null --limit-rate 20k -X POST -H "Content-Type: $UP_REQ" --data-binary "@$WORK/want" \
     "$BASE/repos/lim.git/git-upload-pack" &
   readers+=($!)
 done
@@ -127,6 +129,7 @@ grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack
 curl -s -D "$WORK/h503" -o /dev/null "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
 head -1 "$WORK/h503" | grep -q " 503" || fail "a third git request: $(head -1 "$WORK/h503")"
 grep -qi "^retry-after: 1" "$WORK/h503" || fail "503 without Retry-After"
+kill "${readers[@]}" 2>/dev/null || true
 for p in "${readers[@]}"; do wait "$p" || true; done
 wait_no_children 10
 assert_eq 200 "$(http_status GET '/repos/lim.git/info/refs?service=git-upload-pack')" "after the slow readers left"

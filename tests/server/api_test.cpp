@@ -435,3 +435,26 @@ TEST_CASE("clone_url") {
     CHECK(clone_url(st, "a b", "p") == "http://[::1]:9000/repos/p.git");
   }
 }
+
+TEST_CASE("GET /api/v1/sessions/ID/log?limit= takes a whole number from 1") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+  const auto started = handle_api(st, request(http::verb::post, {"sessions"}, R"({"task": "t"})"));
+  REQUIRE(started.result_int() == 201);
+  const std::string id = string_at(body_of(started), "id");
+  auto log = [&](const std::string& query) {
+    api_request r = request(http::verb::get, {"sessions", id, "log"});
+    r.query = query;
+    return handle_api(st, r);
+  };
+  for (const char* good : {"limit=1", "limit=3", "limit=10000", "limit=99999999999999999999", ""}) {
+    CAPTURE(good);
+    CHECK(log(good).result_int() == 200);
+  }
+  for (const char* bad : {"limit=-1", "limit=0", "limit=", "limit=%205", "limit=5x", "limit=+5", "limit=0x10"}) {
+    CAPTURE(bad);
+    const auto res = log(bad);
+    CHECK(res.result_int() == 400);
+    CHECK(code_of(res) == "INVALID_LIMIT");
+  }
+}

@@ -69,6 +69,8 @@ TEST_CASE("repo_store create") {
   SUBCASE("with the served-repo configuration") {
     CHECK(git(path, "config --bool uploadpack.allowFilter") == "true");
     CHECK(git(path, "config --bool uploadpack.allowAnySHA1InWant") == "false");
+    CHECK(git(path, "config --bool uploadpack.allowTipSHA1InWant") == "false");
+    CHECK(git(path, "config --bool uploadpack.allowReachableSHA1InWant") == "true");
     CHECK(git(path, "config --bool receive.fsckObjects") == "true");
     CHECK(git(path, "config core.fsync") == "committed,reference");
     CHECK(git(path, "config --bool gc.autoDetach") == "false");
