@@ -29,7 +29,8 @@ json::object session_json(const server_state& st, const api_request& req, const 
                       {"state", s.state},
                       {"commit_mode", s.mode == sessions::record_mode::on_change ? "on-change" : "every-call"},
                       {"created", s.created},
-                      {"last_activity", s.last_activity}};
+                      {"last_activity", s.last_activity},
+                      {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)}};
 }
 
 json::array strings(const std::vector<std::string>& v) {

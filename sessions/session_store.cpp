@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -136,6 +137,18 @@ struct session_store::session {
   call_log calls;
   repo_ptr repo;
   std::unique_ptr<snapshotter> snap;
+  std::atomic<int> tracking{-1};  // change tracking at the last turn: -1 unknown, 0 no, 1 yes
+
+  // After a snapshot: whether it had change tracking.
+  void note_tracking() {
+    if (snap) tracking = snap->watching() ? 1 : 0;
+  }
+  session_info described() const {
+    session_info out = info;
+    const int t = tracking.load();
+    if (t >= 0) out.change_tracking = t == 1;
+    return out;
+  }
 
   git_repository* open(const fs::path& repo_path) {
     if (!repo) {
@@ -654,7 +667,7 @@ std::vector<session_info> session_store::list() {
   std::vector<session_info> out;
   for (auto& s : all) {
     std::lock_guard lock(s->mutex);
-    out.push_back(s->info);
+    out.push_back(s->described());
   }
   return out;
 }
@@ -662,7 +675,14 @@ std::vector<session_info> session_store::list() {
 session_info session_store::get(const std::string& id) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
-  return s->info;
+  return s->described();
+}
+
+std::size_t session_store::sessions_without_change_tracking() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, s] : sessions_) n += s->tracking.load() == 0;
+  return n;
 }
 
 std::optional<std::string> session_store::session_of_repo(const std::string& repo) {
@@ -961,6 +981,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
     }
   }
   const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::checkpoint, message_for(req, id));
+  s->note_tracking();
   turn_notice n{"checkpoint", req.user, req.call_id.value_or(""), req.tool, req.summary, std::nullopt};
   if (t.answer.result == "committed") n.commit = t.answer.commit;
   audit_turn(audit_path_, s->info, t, n);
@@ -980,6 +1001,7 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   s->snapshots(repo);
   adopt_unsaved_turn(*s, repo);
   const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::sync, agentgit_message(sync_summary, id));
+  s->note_tracking();
   turn_notice n{"sync", user, "", "agentgit", sync_summary, std::nullopt};
   if (t.own_commit) n.commit = hex(*t.own_commit);
   audit_turn(audit_path_, s->info, t, n);

@@ -64,6 +64,10 @@ struct session_info {
   std::int64_t created = 0;  // unix seconds
   std::int64_t last_activity = 0;
   record_mode mode = record_mode::every_call;
+  // Not stored: whether the work tree's changes are tracked by the shared
+  // inotify watcher (false: each snapshot walks the whole tree); unknown
+  // until the session's first turn since the server started.
+  std::optional<bool> change_tracking;
 };
 
 struct start_request {
@@ -138,6 +142,9 @@ class session_store {
   // both). An ended session whose repository this is is forgotten with it.
   bool delete_repo(const std::string& repo);
 
+  // Sessions whose last turn ran without change tracking (for /healthz).
+  std::size_t sessions_without_change_tracking() const;
+
   // Called by the server after a push to `repo` was accepted.
   void note_push(const std::string& repo);
 
@@ -156,7 +163,7 @@ class session_store {
   identity who_;
   record_mode default_mode_;
   event_sink sink_;
-  std::mutex mutex_;  // guards sessions_ (not the sessions themselves)
+  mutable std::mutex mutex_;  // guards sessions_ (not the sessions themselves)
   std::map<std::string, std::shared_ptr<session>> sessions_;
   std::set<std::string> starting_;  // repos of sessions being started (guarded by mutex_)
 };

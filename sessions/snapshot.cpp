@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "sessions/dir_watcher.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/repo_store.hpp"
 #include "sessions/worktree_io.hpp"
@@ -222,13 +223,13 @@ struct snapshotter::dir_node {
 
 snapshotter::snapshotter(git_repository* repo, std::filesystem::path worktree, std::filesystem::path cache_file)
     : repo_(repo), root_(std::move(worktree)), cache_file_(std::move(cache_file)),
-      tree_(std::make_unique<dir_node>()) {
+      tree_(std::make_unique<dir_node>()), sub_(dir_watcher::shared().subscribe()) {
   if (!cache_file_.empty()) load();
   last_save_ = steady_seconds();
 }
 
 snapshotter::~snapshotter() {
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
+  dir_watcher::shared().unsubscribe(sub_);
   if (cache_changed_) save();
 }
 
@@ -333,51 +334,45 @@ bool snapshotter::below_unreadable(const std::string& rel) {
 void snapshotter::mark_dirty(const std::string& rel) { dirty_.insert(rel); }
 
 void snapshotter::add_watch(const std::string& rel) {
-  if (inotify_fd_ < 0) return;
+  if (!watching_) return;
   const std::string path = (root_ / rel).string();
-  const int wd = ::inotify_add_watch(inotify_fd_, path.c_str(), watch_mask);
+  const int wd = dir_watcher::shared().add(sub_, path, watch_mask);
   if (wd >= 0) watches_[wd] = rel;
   // Out of watches (ENOSPC): the work tree is too big to watch; fall back
   // to walking it every time.
   else if (errno == ENOSPC) {
-    ::close(inotify_fd_);
-    inotify_fd_ = -1;
+    dir_watcher::shared().remove_all(sub_);
+    watching_ = false;
     watches_.clear();
   }
 }
 
 void snapshotter::drain_events() {
-  if (inotify_fd_ < 0) {
+  if (!watching_) {
     full_scan_ = true;
     return;
   }
-  alignas(struct inotify_event) char buf[64 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
-    if (n <= 0) break;  // EAGAIN: all events of finished writes are queued already
-    for (ssize_t off = 0; off < n;) {
-      const auto* ev = reinterpret_cast<const struct inotify_event*>(buf + off);
-      off += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
-      if (ev->mask & IN_Q_OVERFLOW) {
-        full_scan_ = true;
-        continue;
-      }
-      ++events_;
-      auto it = watches_.find(ev->wd);
-      if (it == watches_.end()) continue;
-      if (ev->mask & IN_IGNORED) {
-        watches_.erase(it);
-        continue;
-      }
-      // A watched directory moved: every path below it is stale.
-      if (ev->mask & IN_MOVE_SELF) full_scan_ = true;
-      mark_dirty(it->second);
+  const dir_watcher::batch got = dir_watcher::shared().take(sub_);
+  if (got.overflow) {
+    full_scan_ = true;
+    ++events_;
+  }
+  for (const auto& ev : got.events) {
+    ++events_;
+    auto it = watches_.find(ev.wd);
+    if (it == watches_.end()) continue;
+    if (ev.mask & IN_IGNORED) {
+      watches_.erase(it);
+      continue;
     }
+    // A watched directory moved: every path below it is stale.
+    if (ev.mask & IN_MOVE_SELF) full_scan_ = true;
+    mark_dirty(it->second);
   }
 }
 
 bool snapshotter::saw_changes() {
-  if (inotify_fd_ < 0 || last_tree_.empty()) return false;
+  if (!watching_ || last_tree_.empty()) return false;
   drain_events();
   const bool seen = events_ != events_reported_ || full_scan_;
   events_reported_ = events_;
@@ -916,8 +911,8 @@ void snapshotter::scan_pass(snapshot_result& out) {
   if (full_scan_) {
     // Start over with fresh watches; the stat cache stays, so only files
     // that really changed are re-hashed.
-    if (inotify_fd_ >= 0) ::close(inotify_fd_);
-    inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    dir_watcher::shared().remove_all(sub_);
+    watching_ = dir_watcher::shared().available();
     watches_.clear();
     dirty_.clear();
     recheck_dirs_.clear();

@@ -91,7 +91,10 @@ class snapshotter {
   // reports (default: a minute; 10,000 files take 10-40 ms).
   void set_stat_walk_interval(std::chrono::seconds every) { stat_walk_every_ = every.count(); }
 
-  bool watching() const { return inotify_fd_ >= 0; }
+  // Whether changes are tracked by the shared inotify watcher (see
+  // dir_watcher.hpp); false: every snapshot walks the whole tree (no
+  // instance, or out of watches).
+  bool watching() const { return watching_; }
 
   // Whether the watcher saw anything written in the work tree (ignored
   // files too) since the last snapshot; false when it cannot tell (no
@@ -133,7 +136,8 @@ class snapshotter {
   std::filesystem::path root_;
   std::filesystem::path cache_file_;
   std::unique_ptr<dir_node> tree_;
-  int inotify_fd_ = -1;
+  std::uint64_t sub_;                    // this snapshotter's subscription to dir_watcher::shared()
+  bool watching_ = false;                // set at each full scan
   std::map<int, std::string> watches_;   // wd -> dir path ("" = root)
   std::set<std::string> dirty_;          // dirs to re-read
   std::set<std::string> linked_;         // files with more than one hard link: re-stat'ed every time

@@ -236,3 +236,28 @@ assert_eq active "$(api GET "/api/v1/sessions/$fid" | json_get state)" "a work t
 [ -p "$fwd/pipe" ] && [ -f "$fwd/kept.txt" ] || fail "the FIFO's work tree lost files"
 git --git-dir="$DATA/repos/fifo.git" cat-file -e "main:kept.txt" || fail "kept.txt was not committed"
 pass "writes stopped: reclaimed with everything committed; a FIFO keeps its work tree (and its files)"
+
+# ---- 10. one inotify instance for every session
+inotify_instances() {
+  local n=0 fd
+  for fd in /proc/"$SERVER_PID"/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:inotify" ] && n=$((n + 1))
+  done
+  echo "$n"
+}
+ids=()
+for i in $(seq 1 140); do
+  s=$(api POST /api/v1/sessions "{\"task\":\"watch $i\",\"name\":\"watch-$i\"}")
+  ids+=("$(echo "$s" | json_get id)")
+  echo "$i" >"$(echo "$s" | json_get workdir)/n.txt"
+  api POST "/api/v1/sessions/${ids[-1]}/checkpoint" '{"tool":"Write","summary":"n"}' >/dev/null
+done
+assert_eq 1 "$(inotify_instances)" "inotify instances of the server with 140 sessions"
+assert_eq 0 "$(curl -s "$BASE/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sessions_without_change_tracking"])')" \
+  "sessions without change tracking"
+assert_eq true "$(curl -s "$BASE/api/v1/sessions/${ids[-1]}" | python3 -c 'import json,sys; print(str(json.load(sys.stdin)["change_tracking"]).lower())')" \
+  "the 140th session's change_tracking"
+# Other processes of the same user can still have their own instances.
+python3 -c 'import ctypes; fd = ctypes.CDLL(None).inotify_init(); assert fd >= 0, "EMFILE"' ||
+  fail "another process of the user got no inotify instance"
+pass "140 sessions share one inotify instance, all with change tracking"
