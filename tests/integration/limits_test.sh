@@ -114,13 +114,18 @@ for i in 1 2; do
     "$BASE/repos/lim.git/git-upload-pack" &
   readers+=($!)
 done
-for _ in $(seq 1 50); do
+# Deadlines, not counts of looks: on a loaded machine one look at /proc
+# can take a second.
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ]; do
   [ "$(curl -s "$BASE/healthz" | json_get git_children)" = 2 ] && break
   sleep 0.1
 done
 # The count goes up as a child is spawned, a moment before it has exec'd
 # git: look until it shows as upload-pack.
-for _ in $(seq 1 50); do
+kids=""
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ]; do
   kids=$(children_in_data)
   grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" && break
   sleep 0.1
