@@ -99,14 +99,4 @@ void dir_watcher::read_pending() {
   }
 }
 
-std::size_t dir_watcher::subscribers() const {
-  std::lock_guard lock(mutex_);
-  return queued_.size();
-}
-
-std::size_t dir_watcher::watches() const {
-  std::lock_guard lock(mutex_);
-  return owner_.size();
-}
-
 }  // namespace agentgit::sessions

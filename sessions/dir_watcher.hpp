@@ -47,15 +47,11 @@ class dir_watcher {
   // Reads what is pending and returns what is `sub`'s.
   batch take(std::uint64_t sub);
 
-  // Subscribers and watches now (for tests and /healthz).
-  std::size_t subscribers() const;
-  std::size_t watches() const;
-
  private:
   void read_pending();  // mutex_ held
 
   int fd_ = -1;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::uint64_t next_sub_ = 1;
   std::map<int, std::uint64_t> owner_;       // wd -> subscriber
   std::map<std::uint64_t, batch> queued_;    // subscriber -> its events not yet taken

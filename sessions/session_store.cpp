@@ -1150,13 +1150,18 @@ void session_store::end(const std::string& id, bool purge) {
   s->info.last_activity = now_seconds();
   if (purge) {
     repos_.remove(s->info.repo);
-    fs::remove(s->meta_path, ec);
-    fs::remove(s->calls.file(), ec);
-    std::lock_guard all(mutex_);
-    sessions_.erase(id);
+    forget(*s);
     return;
   }
   s->save();
+}
+
+void session_store::forget(session& s) {
+  std::error_code ec;
+  fs::remove(s.meta_path, ec);
+  fs::remove(s.calls.file(), ec);
+  std::lock_guard all(mutex_);
+  sessions_.erase(s.info.id);
 }
 
 std::vector<std::string> session_store::reap_idle(std::chrono::seconds timeout) {
@@ -1232,11 +1237,7 @@ bool session_store::delete_repo(const std::string& repo) {
                               "?purge=true ends it and deletes the repository");
     // An ended session is only its history: it goes with its repository.
     owner->repo.reset();
-    std::error_code ec;
-    fs::remove(owner->meta_path, ec);
-    fs::remove(owner->calls.file(), ec);
-    std::lock_guard all(mutex_);
-    sessions_.erase(owner->info.id);
+    forget(*owner);
   }
   return repos_.remove(repo);
 }

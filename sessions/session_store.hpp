@@ -155,6 +155,8 @@ class session_store {
   // adopt_unrecorded_commit. Needs the session's mutex, repo and snapshotter.
   void adopt_unsaved_turn(session& s, git_repository* repo);
   void load_all();
+  // Removes a session's files and its entry (caller holds its mutex).
+  void forget(session& s);
 
   repo_store& repos_;
   std::filesystem::path meta_dir_;

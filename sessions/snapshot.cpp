@@ -16,6 +16,7 @@
 #include "sessions/dir_watcher.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/repo_store.hpp"
+#include "sessions/unique_fd.hpp"
 #include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
@@ -73,16 +74,6 @@ std::string hex_of(const git_oid& oid) {
   git_oid_tostr(hex, sizeof hex, &oid);
   return hex;
 }
-
-struct fd_guard {
-  int fd;
-  explicit fd_guard(int f) : fd(f) {}
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-};
 
 struct dir_guard {
   DIR* dir;
@@ -413,7 +404,7 @@ void snapshotter::recheck_blind_spots() {
 
 // Marks the directories where a known file's stat data changed unseen.
 void snapshotter::stat_walk(dir_node& node, const std::string& rel, int fd) {
-  fd_guard dir(fd);
+  unique_fd dir(fd);
   if (fd < 0 || node.unreadable || node.from_base) return;
   bool stale = false;
   for (const auto& [name, f] : node.files) {
@@ -673,7 +664,7 @@ std::optional<std::string> snapshotter::record_file(int dir_fd, const std::strin
                                                     file_entry& fresh) {
   const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return std::string("cannot read: ") + std::strerror(errno);
-  fd_guard file(fd);
+  unique_fd file(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) return std::string("cannot read: ") + std::strerror(errno);
   if (!S_ISREG(st.st_mode)) return std::string("changed while being read");
@@ -1050,7 +1041,7 @@ bool snapshotter::save() {
 bool snapshotter::load() {
   const int fd = ::open(cache_file_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
-  fd_guard file(fd);
+  unique_fd file(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
       static_cast<std::uint64_t>(st.st_size) > cache_max_bytes)

@@ -14,6 +14,8 @@
 #include <random>
 #include <vector>
 
+#include "sessions/unique_fd.hpp"
+
 namespace agentgit::sessions {
 
 namespace {
@@ -504,20 +506,6 @@ bool is_valid_worktree_path(const std::string& path) {
 
 namespace {
 
-struct fd_guard {
-  int fd = -1;
-  explicit fd_guard(int f = -1) : fd(f) {}
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-  void reset(int f) {
-    if (fd >= 0) ::close(fd);
-    fd = f;
-  }
-};
-
 std::vector<std::string> split(const std::string& rel) {
   if (!is_valid_worktree_path(rel)) throw worktree_error("invalid path: " + rel);
   std::vector<std::string> parts;
@@ -537,7 +525,7 @@ std::vector<std::string> split(const std::string& rel) {
 int open_parent(const std::filesystem::path& root, const std::vector<std::string>& parts, bool create) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw worktree_error("work tree missing: " + std::string(std::strerror(errno)));
-  fd_guard dir(fd);
+  unique_fd dir(fd);
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     int next = ::openat(dir.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0 && errno == ENOENT && create) {
@@ -567,9 +555,9 @@ std::string temp_name(const std::string& base) {
 
 std::optional<std::string> worktree_read(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, false));
+  unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return std::nullopt;
-  fd_guard f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  unique_fd f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (f.fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     if (errno == ELOOP) throw worktree_error(rel + " is a symlink");
@@ -593,7 +581,7 @@ std::optional<std::string> worktree_read(const std::filesystem::path& root, cons
 void worktree_write(const std::filesystem::path& root, const std::string& rel, const std::string& bytes,
                     bool executable) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, true));
+  unique_fd dir(open_parent(root, parts, true));
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISDIR(st.st_mode)) throw worktree_error(rel + " is a directory");
@@ -602,7 +590,7 @@ void worktree_write(const std::filesystem::path& root, const std::string& rel, c
     if (S_ISLNK(st.st_mode)) throw worktree_error(rel + " is a symlink");
   }
   const std::string tmp = temp_name(parts.back());
-  fd_guard f(::openat(dir.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+  unique_fd f(::openat(dir.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       executable ? 0755 : 0644));
   if (f.fd < 0) throw worktree_error("cannot write " + rel + ": " + std::strerror(errno));
   std::size_t done = 0;
@@ -626,7 +614,7 @@ void worktree_write(const std::filesystem::path& root, const std::string& rel, c
 
 void worktree_symlink(const std::filesystem::path& root, const std::string& rel, const std::string& target) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, true));
+  unique_fd dir(open_parent(root, parts, true));
   const std::string tmp = temp_name(parts.back());
   if (::symlinkat(target.c_str(), dir.fd, tmp.c_str()) != 0)
     throw worktree_error("cannot create symlink " + rel + ": " + std::strerror(errno));
@@ -639,7 +627,7 @@ void worktree_symlink(const std::filesystem::path& root, const std::string& rel,
 
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, false));
+  unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return false;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
@@ -650,7 +638,7 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
   // each is still opened without following links.
   for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
     std::vector<std::string> upto(parts.begin(), parts.begin() + static_cast<long>(depth));
-    fd_guard parent(open_parent(root, upto, false));
+    unique_fd parent(open_parent(root, upto, false));
     if (parent.fd < 0 || ::unlinkat(parent.fd, upto.back().c_str(), AT_REMOVEDIR) != 0) break;
   }
   return true;
@@ -658,7 +646,7 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
 
 entry_kind worktree_entry_kind(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, false));
+  unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return entry_kind::missing;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -710,7 +698,7 @@ void remove_below(int parent, const std::string& name, const std::string& rel) {
 
 bool worktree_remove_tree(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  fd_guard dir(open_parent(root, parts, false));
+  unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return false;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sessions/git_ptr.hpp"
+#include "sessions/unique_fd.hpp"
 #include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
@@ -18,16 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t max_listed = 5;
-
-struct fd_owner {
-  int fd;
-  explicit fd_owner(int f) : fd(f) {}
-  ~fd_owner() {
-    if (fd >= 0) ::close(fd);
-  }
-  fd_owner(const fd_owner&) = delete;
-  fd_owner& operator=(const fd_owner&) = delete;
-};
 
 std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
 
@@ -68,7 +59,7 @@ class reclaimer {
 
   reclaim_result run() {
     reclaim_result out;
-    fd_owner root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    unique_fd root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (root.fd < 0) {
       out.reclaimed = errno == ENOENT;
       if (!out.reclaimed) out.kept.push_back(".: cannot open the work tree");
@@ -108,7 +99,7 @@ class reclaimer {
     }
     const bool exec = (st.st_mode & 0111) != 0;
     if (mode != (exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB)) return false;
-    fd_owner fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    unique_fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.fd < 0) return false;
     const std::string via = "/proc/self/fd/" + std::to_string(fd.fd);
     // Raw (as a checkout wrote it) or filtered (as a snapshot records it).
@@ -119,13 +110,13 @@ class reclaimer {
   }
 
   void survey(int dir_fd, const std::string& rel, std::vector<std::string>& kept) {
-    fd_owner own(::dup(dir_fd));
+    unique_fd own(::dup(dir_fd));
     DIR* dir = own.fd >= 0 ? ::fdopendir(own.fd) : nullptr;
     if (!dir) {
       kept.push_back((rel.empty() ? "." : rel) + ": cannot read the directory");
       return;
     }
-    own.fd = -1;  // the DIR owns it now
+    own.release();  // the DIR owns it now
     while (const struct dirent* e = ::readdir(dir)) {
       if (kept.size() >= max_listed) break;
       const std::string name = e->d_name;
@@ -140,7 +131,7 @@ class reclaimer {
           plan_.push_back({child, st, false, true});
           continue;
         }
-        fd_owner sub(::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        unique_fd sub(::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (sub.fd < 0) {
           kept.push_back(child + ": cannot open the directory");
           continue;
@@ -180,7 +171,7 @@ class reclaimer {
       const auto slash = r.rel.rfind('/');
       const std::string dir = slash == std::string::npos ? "" : r.rel.substr(0, slash);
       const std::string name = slash == std::string::npos ? r.rel : r.rel.substr(slash + 1);
-      fd_owner dfd(open_dir_at(root_fd, dir));
+      unique_fd dfd(open_dir_at(root_fd, dir));
       struct stat now;
       if (dfd.fd < 0 || ::fstatat(dfd.fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || !same_stat(now, r.st)) {
         kept.push_back(r.rel + ": changed while the work tree was being reclaimed");
@@ -195,13 +186,13 @@ class reclaimer {
     // Deepest first (the survey lists a directory after what it holds);
     // rmdir refuses a directory something was created in meanwhile.
     for (const auto& d : dirs_) {
-      fd_owner parent(open_dir_at(root_fd, d.substr(0, d.rfind('/') == std::string::npos ? 0 : d.rfind('/'))));
-      const std::string name = d.rfind('/') == std::string::npos ? d : d.substr(d.rfind('/') + 1);
+      const auto slash = d.rfind('/');
+      unique_fd parent(open_dir_at(root_fd, slash == std::string::npos ? "" : d.substr(0, slash)));
+      const std::string name = slash == std::string::npos ? d : d.substr(slash + 1);
       if (parent.fd < 0 || ::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {
         kept.push_back(d + ": something was written there while the work tree was being reclaimed");
         return false;
       }
-      removed_dirs_.push_back(d);
     }
     if (::rmdir(root_.c_str()) != 0) {
       kept.push_back(".: something was written there while the work tree was being reclaimed");
@@ -241,7 +232,6 @@ class reclaimer {
   std::vector<removal> plan_;
   std::vector<std::string> dirs_;
   std::vector<std::string> removed_;
-  std::vector<std::string> removed_dirs_;
 };
 
 }  // namespace
