@@ -108,10 +108,21 @@ tip=$(git -C "$WORK/a" rev-parse HEAD)
 printf '0032want %s\n00000009done\n' "$tip" >"$WORK/want"
 readers=()
 for i in 1 2; do
-  # Held until the checks below are done, not for a fixed time: a slow
-  # machine must not see them leave early.
-  timeout 120 curl -s -o /dev/null --limit-rate 20k -X POST -H "Content-Type: $UP_REQ" --data-binary "@$WORK/want" \
-    "$BASE/repos/lim.git/git-upload-pack" &
+  # Readers that never read, with a small fixed receive buffer: with
+  # autotuning (tcp_rmem up to 32 MiB here) a slow reader's kernel could
+  # take the whole 8 MB pack and let its git child finish early. Held
+  # until the checks below are done, not for a fixed time.
+  timeout 120 python3 - "$PORT" "$UP_REQ" "$WORK/want" <<'PY' &
+import socket, sys, time
+port, ctype, body = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.connect(("127.0.0.1", port))
+s.sendall(b"POST /repos/lim.git/git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          b"Content-Type: " + ctype.encode() + b"\r\nContent-Length: " + str(len(body)).encode() +
+          b"\r\n\r\n" + body)
+time.sleep(120)
+PY
   readers+=($!)
 done
 # Deadlines, not counts of looks: on a loaded machine one look at /proc
