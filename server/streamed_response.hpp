@@ -20,6 +20,9 @@ class streamed_response {
     res_.chunked(version >= 11);
   }
 
+  // Say "Connection: close" (before start()): the request was not read whole.
+  void close_after() { res_.keep_alive(false); }
+
   net::awaitable<void> start() {
     conn_.last_status = 200;
     conn_.stream.expires_after(conn_.state.cfg.limit.io_timeout);
