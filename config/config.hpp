@@ -47,6 +47,10 @@ struct limits {
   std::chrono::seconds io_timeout{300};                     // one socket read or write once a request is under way
   std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
   unsigned max_git_children = 32;                           // else 503 + Retry-After
+  // Of those, at most this many for one client (user name, or address when
+  // anonymous); 0: max(1, max_git_children / 4). Else 503 + Retry-After.
+  unsigned max_git_children_per_client = 0;
+  std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
   std::chrono::seconds shutdown_grace{10};
 };
 
@@ -104,6 +108,10 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text);
 void validate(const server_config& cfg);
 
 bool is_loopback_host(const std::string& host);
+
+// The per-client share of the git children: max_git_children_per_client,
+// or max(1, max_git_children / 4) when that is 0.
+unsigned git_children_per_client(const limits& l);
 
 // The effective anonymous access level after defaults.
 gitproto::access_level anonymous_access(const server_config& cfg);

@@ -12,6 +12,12 @@ bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, 
 
 }  // namespace
 
+connection::connection(net::ip::tcp::socket socket, server_state& st) : stream(std::move(socket)), state(st) {
+  boost::system::error_code ec;
+  const auto endpoint = stream.socket().remote_endpoint(ec);
+  if (!ec) peer = endpoint.address().to_string();
+}
+
 body_reader::body_reader(connection& c, request_parser& parser, std::uint64_t max_decoded)
     : conn_(c), parser_(parser), max_(max_decoded), wire_(wire_chunk) {
   const auto& req = parser.get();

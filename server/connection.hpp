@@ -21,10 +21,11 @@ namespace agentgit::server {
 using request_parser = http::request_parser<http::buffer_body>;
 
 struct connection {
-  connection(net::ip::tcp::socket socket, server_state& st) : stream(std::move(socket)), state(st) {}
+  connection(net::ip::tcp::socket socket, server_state& st);
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   server_state& state;
+  std::string peer;          // the client's address, "" if unknown
   unsigned last_status = 0;  // for the access log
   std::string last_user;     // for the access log: who the request authenticated as (and the token's id), if anyone
 };

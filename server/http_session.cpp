@@ -160,7 +160,7 @@ bool is_loopback_authority(std::string_view authority) {
 // literals inside coroutine bodies ("array used as initializer").
 string_response health_response(const server_state& st) {
   return json_response(http::status::ok,
-                       boost::json::object{{"status", "ok"}, {"git_children", st.running_children.load()}});
+                       boost::json::object{{"status", "ok"}, {"git_children", st.children.running()}});
 }
 
 // A request a web page could have made: anonymous access on a loopback

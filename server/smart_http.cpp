@@ -46,24 +46,12 @@ class spool_source final : public input_source {
   std::string piece_;
 };
 
-// A place among the at most max_git_children running git children.
-class child_slot {
- public:
-  explicit child_slot(server_state& st) : st_(st) {
-    held_ = ++st_.running_children <= static_cast<int>(st_.cfg.limit.max_git_children);
-    if (!held_) --st_.running_children;
-  }
-  ~child_slot() {
-    if (held_) --st_.running_children;
-  }
-  child_slot(const child_slot&) = delete;
-  child_slot& operator=(const child_slot&) = delete;
-  bool held() const { return held_; }
-
- private:
-  server_state& st_;
-  bool held_ = false;
-};
+// Whose share of the git children a request uses: a user's, whatever
+// address they come from, or an anonymous caller's address.
+std::string client_key(const connection& c, const auth::principal& who) {
+  if (who.user) return "user:" + who.name();
+  return "ip:" + c.peer;
+}
 
 net::awaitable<bool> refuse_request(connection& c, request_parser& parser, const request_error& e) {
   string_response res = text_response(e.status, e.what());
@@ -267,8 +255,8 @@ class exchange {
   bool out_eof_ = false;
   bool succeeded_ = false;
   bool response_started_ = false;
-  bool body_abandoned_ = false;  // the child stopped reading: the body's rest is not read
-  std::string request_head_;  // the request's first 5 bytes (at most)
+  bool body_abandoned_ = false;
+  std::string request_head_;  // the request's first 5 bytes (at most)  // the child stopped reading: the body's rest is not read
   std::exception_ptr drain_failure_;
 
  public:
@@ -360,9 +348,12 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
         text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
 
   // Saturated: say when to come back rather than queue without bound.
-  child_slot slot(c.state);
+  child_budget::slot slot(c.state.children, client_key(c, who));
   if (!slot.held()) {
-    string_response res = text_response(http::status::service_unavailable, "too many git processes running; retry shortly");
+    std::string why = "too many git processes running; retry shortly";
+    if (slot.why() == child_budget::refusal::client_share)
+      why = "too many git processes running for this client; retry shortly";
+    string_response res = text_response(http::status::service_unavailable, why);
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));
   }

@@ -52,7 +52,8 @@ server_state::server_state(config::server_config c, std::string git_path)
                cfg.mode == config::commit_mode::on_change ? sessions::record_mode::on_change
                                                            : sessions::record_mode::every_call),
       git(std::move(git_path)),
-      temp_dir(cfg.data_dir / "tmp") {
+      temp_dir(cfg.data_dir / "tmp"),
+      children(cfg.limit.max_git_children, config::git_children_per_client(cfg.limit)) {
   std::vector<std::string> names;
   for (const auto& u : cfg.users) names.push_back(u.name);
   if (const auto dropped = tokens.drop_users_except(names))

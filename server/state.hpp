@@ -11,6 +11,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/tokens.hpp"
 #include "config/config.hpp"
+#include "server/child_budget.hpp"
 #include "server/net.hpp"
 #include "server/events.hpp"
 #include "sessions/repo_store.hpp"
@@ -37,7 +38,7 @@ struct server_state {
   net::thread_pool auth_pool{2};
   std::atomic<int> password_checks{0};   // queued or running on auth_pool
   std::atomic<std::uint64_t> requests{0};
-  std::atomic<int> running_children{0};
+  child_budget children;                 // the git children running, in all and per client
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 
