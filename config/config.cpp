@@ -137,6 +137,7 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
   const auto* t = node.as_table();
   if (!t) bad(origin, "limits", "must be a table");
   auto& l = cfg.limit;
+  bool reserve_given = false;
   for (const auto& [k, v] : *t) {
     const std::string name(k.str());
     const std::string key = "limits." + name;
@@ -153,11 +154,20 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
     else if (name == "stall_timeout") l.stall_timeout = duration_of(v, origin, key);
     else if (name == "max_git_children") l.max_git_children = count_of(v, origin, key, 1, 10000);
     else if (name == "max_git_children_per_client") l.max_git_children_per_client = count_of(v, origin, key, 1, 10000);
+    else if (name == "max_connections") l.max_connections = count_of(v, origin, key, 1, 1000000);
+    else if (name == "connection_reserve") {
+      l.connection_reserve = count_of(v, origin, key, 0, 1000000);
+      reserve_given = true;
+    }
     else bad(origin, key, "unknown key");
   }
   if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");
   if (l.max_git_children_per_client > l.max_git_children)
     bad(origin, "limits.max_git_children_per_client", "must be at most limits.max_git_children");
+  if (reserve_given && l.connection_reserve >= l.max_connections)
+    bad(origin, "limits.connection_reserve", "must be less than limits.max_connections");
+  // The default reserve shrinks with a small max_connections.
+  if (!reserve_given) l.connection_reserve = std::min(l.connection_reserve, l.max_connections / 4);
 }
 
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {

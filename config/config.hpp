@@ -51,6 +51,8 @@ struct limits {
   // anonymous); 0: max(1, max_git_children / 4). Else 503 + Retry-After.
   unsigned max_git_children_per_client = 0;
   std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
+  unsigned max_connections = 10000;                         // open connections (lowered to fit the open files limit)
+  unsigned connection_reserve = 32;                         // the last ones: /healthz and signed-in users only
   std::chrono::seconds shutdown_grace{10};
 };
 

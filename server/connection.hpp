@@ -26,6 +26,7 @@ struct connection {
   beast::flat_buffer buffer;
   server_state& state;
   std::string peer;          // the client's address, "" if unknown
+  bool reserved_only = false;  // came in near the connection cap: /healthz and signed-in users only
   unsigned last_status = 0;  // for the access log
   std::string last_user;     // for the access log: who the request authenticated as (and the token's id), if anyone
 };

@@ -12,6 +12,7 @@
 #include "auth/tokens.hpp"
 #include "config/config.hpp"
 #include "server/child_budget.hpp"
+#include "server/connection_gate.hpp"
 #include "server/net.hpp"
 #include "server/events.hpp"
 #include "sessions/repo_store.hpp"
@@ -38,6 +39,7 @@ struct server_state {
   net::thread_pool auth_pool{2};
   std::atomic<int> password_checks{0};   // queued or running on auth_pool
   std::atomic<std::uint64_t> requests{0};
+  connection_gate connections;           // open connections, bounded
   child_budget children;                 // the git children running, in all and per client
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};

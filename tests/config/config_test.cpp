@@ -543,6 +543,8 @@ upload_pack_timeout = 90
 max_git_children = 4
 max_git_children_per_client = 2
 stall_timeout = "7s"
+max_connections = 100
+connection_reserve = 10
 shutdown_grace = "3s"
 )");
   const server_config cfg = load(with_file(file), no_env);
@@ -560,11 +562,19 @@ shutdown_grace = "3s"
   CHECK(cfg.limit.max_git_children_per_client == 2);
   CHECK(git_children_per_client(cfg.limit) == 2);
   CHECK(cfg.limit.stall_timeout == 7s);
+  CHECK(cfg.limit.max_connections == 100);
+  CHECK(cfg.limit.connection_reserve == 10);
   CHECK(contains(load_error("[limits]\nmax_git_children = 0\n"), "limits.max_git_children"));
   CHECK(contains(load_error("[limits]\nmax_git_children = 4\nmax_git_children_per_client = 5\n"),
                  "limits.max_git_children_per_client"));
   CHECK(contains(load_error("[limits]\nmax_git_children_per_client = 0\n"), "limits.max_git_children_per_client"));
   CHECK(contains(load_error("[limits]\nstall_timeout = \"0s\"\n"), "limits.stall_timeout"));
+  CHECK(contains(load_error("[limits]\nmax_connections = 0\n"), "limits.max_connections"));
+  CHECK(contains(load_error("[limits]\nmax_connections = 10\nconnection_reserve = 10\n"), "limits.connection_reserve"));
+  {
+    const server_config small = load(with_file(write_config(dir, "[limits]\nmax_connections = 20\n")), no_env);
+    CHECK(small.limit.connection_reserve == 5);
+  }
   CHECK(contains(load_error("[limits]\nmax_api_body = \"10 MB\"\n"), "limits.max_api_body"));
   CHECK(contains(load_error("[limits]\nheader_timeout = \"soon\"\n"), "limits.header_timeout"));
   CHECK(contains(load_error("[limits]\nmax_header_bytes = \"2MiB\"\n"), "limits.max_header_bytes"));
