@@ -47,8 +47,9 @@ struct limits {
   std::chrono::seconds io_timeout{300};                     // one socket read or write once a request is under way
   std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
   unsigned max_git_children = 32;                           // else 503 + Retry-After
-  // Of those, at most this many for one client (user name, or address when
-  // anonymous); 0: max(1, max_git_children / 4). Else 503 + Retry-After.
+  // One client's share of those (user name, or address when anonymous);
+  // past it a client gets more only while this many stay free for others,
+  // else 503 + Retry-After. 0: max(1, max_git_children / 4).
   unsigned max_git_children_per_client = 0;
   std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
   unsigned max_connections = 10000;                         // open connections (lowered to fit the open files limit)

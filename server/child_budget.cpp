@@ -15,7 +15,7 @@ child_budget::refusal child_budget::take(const std::string& client) {
   std::lock_guard lock(mutex_);
   if (running_ >= total_) return refusal::saturated;
   unsigned& mine = by_client_[client];
-  if (mine >= per_client_) {
+  if (mine >= per_client_ && total_ - running_ <= per_client_) {
     if (mine == 0) by_client_.erase(client);
     return refusal::client_share;
   }

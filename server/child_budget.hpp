@@ -1,7 +1,10 @@
-// The budget of git children: at most `total` running at once, and at most
-// `per_client` of them for any one client (a user name, or the address of
-// an anonymous caller), so a few clients that hold their children (by never
-// reading their responses, say) cannot shut everyone else out.
+// The budget of git children: at most `total` running at once, and a share
+// of `per_client` of them for any one client (a user name, or the address
+// of an anonymous caller). A client past its share gets more only while
+// at least `per_client` more stay free for the others: one client busy
+// cloning in parallel gets most of an idle server, but clients that hold
+// their children (by never reading their responses, say) cannot shut
+// everyone else out.
 #pragma once
 
 #include <map>
