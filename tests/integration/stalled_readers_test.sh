@@ -120,11 +120,11 @@ wait_no_children 10
 grep -q "git upload-pack: ended early" "$WORK/server.log" || fail "the cut is not logged"
 pass "a stalled response is cut off: git children back to 0 within $took s of the ls-remote"
 
-# A reader that is slow but keeps taking bytes (64 KiB every 20 ms, about
-# 3 MB/s: 5 s for the pack, more than twice stall_timeout) is not cut off.
-# (A write completes once the kernel takes the slice, which on loopback,
-# with a send buffer autotuned to 4 MiB, is after about 2 MiB were read:
-# a reader must take that much within stall_timeout.)
+# A reader that is slow but keeps taking bytes (16 KiB every 20 ms, about
+# 0.8 MB/s: 20 s for the pack) is not cut off, though on loopback the
+# server's writes wait for it much longer than stall_timeout (the kernel
+# takes more only once half of a send buffer autotuned to 4 MiB drained):
+# progress is what the reader acknowledged.
 /usr/bin/python3 - "$PORT" "$tip" >"$WORK/slow.out" <<'PY'
 import socket, sys, time
 port, tip = int(sys.argv[1]), sys.argv[2]
@@ -135,7 +135,7 @@ s.sendall(b"POST /repos/big.git/git-upload-pack HTTP/1.0\r\nHost: localhost\r\n"
           b"Content-Length: %d\r\n\r\n" % len(body) + body)
 got, start = 0, time.time()
 while True:
-    chunk = s.recv(65536)
+    chunk = s.recv(16384)
     if not chunk:
         break
     got += len(chunk)
