@@ -125,10 +125,19 @@ std::uint64_t size_of(const toml::node& node, const std::string& origin, const s
   bad(origin, key, "'" + text + "' is not a size like 1048576, \"512KiB\", \"64MiB\" or \"8GiB\"");
 }
 
+unsigned count_of(const toml::node& node, const std::string& origin, const std::string& key, std::int64_t min,
+                  std::int64_t max) {
+  const auto n = node.value<std::int64_t>();
+  if (!node.is_integer() || *n < min || *n > max)
+    bad(origin, key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return static_cast<unsigned>(*n);
+}
+
 void read_limits(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* t = node.as_table();
   if (!t) bad(origin, "limits", "must be a table");
   auto& l = cfg.limit;
+  bool reserve_given = false;
   for (const auto& [k, v] : *t) {
     const std::string name(k.str());
     const std::string key = "limits." + name;
@@ -142,21 +151,27 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
     else if (name == "io_timeout") l.io_timeout = duration_of(v, origin, key);
     else if (name == "upload_pack_timeout") l.upload_pack_timeout = duration_of(v, origin, key);
     else if (name == "shutdown_grace") l.shutdown_grace = duration_of(v, origin, key);
-    else if (name == "max_git_children") {
-      const auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || *n < 1 || *n > 10000) bad(origin, key, "must be a whole number from 1 to 10000");
-      l.max_git_children = static_cast<unsigned>(*n);
-    } else if (name == "login_free_failures") {
-      const auto n = v.value<std::int64_t>();
-      if (!v.is_integer() || *n < 0 || *n > 1000) bad(origin, key, "must be a whole number from 0 to 1000");
-      l.login_free_failures = static_cast<unsigned>(*n);
-    } else if (name == "login_backoff_max") {
+    else if (name == "stall_timeout") l.stall_timeout = duration_of(v, origin, key);
+    else if (name == "max_git_children") l.max_git_children = count_of(v, origin, key, 1, 10000);
+    else if (name == "max_git_children_per_client") l.max_git_children_per_client = count_of(v, origin, key, 1, 10000);
+    else if (name == "max_connections") l.max_connections = count_of(v, origin, key, 1, 1000000);
+    else if (name == "connection_reserve") {
+      l.connection_reserve = count_of(v, origin, key, 0, 1000000);
+      reserve_given = true;
+    } else if (name == "login_free_failures") l.login_free_failures = count_of(v, origin, key, 0, 1000);
+    else if (name == "login_backoff_max") {
       l.login_backoff_max = duration_of(v, origin, key);
       if (l.login_backoff_max < std::chrono::seconds(1) || l.login_backoff_max > std::chrono::hours(24))
         bad(origin, key, "must be from 1s to 24h");
     } else bad(origin, key, "unknown key");
   }
   if (l.max_header_bytes > (1u << 20)) bad(origin, "limits.max_header_bytes", "must be at most 1MiB");
+  if (l.max_git_children_per_client > l.max_git_children)
+    bad(origin, "limits.max_git_children_per_client", "must be at most limits.max_git_children");
+  if (reserve_given && l.connection_reserve >= l.max_connections)
+    bad(origin, "limits.connection_reserve", "must be less than limits.max_connections");
+  // The default reserve shrinks with a small max_connections.
+  if (!reserve_given) l.connection_reserve = std::min(l.connection_reserve, l.max_connections / 4);
 }
 
 void read_git(server_config& cfg, const toml::node& node, const std::string& origin) {
@@ -249,6 +264,11 @@ bool parse_bool_text(const std::string& s, bool& out) {
 }
 
 }  // namespace
+
+unsigned git_children_per_client(const limits& l) {
+  if (l.max_git_children_per_client > 0) return l.max_git_children_per_client;
+  return std::max(1u, l.max_git_children / 4);
+}
 
 std::optional<std::uint64_t> parse_size(const std::string& text) {
   std::uint64_t n = 0;

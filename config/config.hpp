@@ -47,6 +47,13 @@ struct limits {
   std::chrono::seconds io_timeout{300};                     // one socket read or write once a request is under way
   std::chrono::seconds upload_pack_timeout{600};            // git upload-pack --timeout (inactivity)
   unsigned max_git_children = 32;                           // else 503 + Retry-After
+  // One client's share of those (user name, or address when anonymous);
+  // past it a client gets more only while this many stay free for others,
+  // else 503 + Retry-After. 0: max(1, max_git_children / 4).
+  unsigned max_git_children_per_client = 0;
+  std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
+  unsigned max_connections = 10000;                         // open connections (lowered to fit the open files limit)
+  unsigned connection_reserve = 32;                         // the last ones: /healthz and signed-in users only
   std::chrono::seconds shutdown_grace{10};
   // Wrong passwords: each client address and user name may fail this many
   // times, then waits 1 s, 2 s, 4 s, ... (429 + Retry-After) up to
@@ -116,6 +123,10 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text);
 void validate(const server_config& cfg);
 
 bool is_loopback_host(const std::string& host);
+
+// The per-client share of the git children: max_git_children_per_client,
+// or max(1, max_git_children / 4) when that is 0.
+unsigned git_children_per_client(const limits& l);
 
 // The effective anonymous access level after defaults.
 gitproto::access_level anonymous_access(const server_config& cfg);

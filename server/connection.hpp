@@ -36,6 +36,7 @@ struct connection {
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   server_state& state;
+  bool reserved_only = false;  // came in near the connection cap: /healthz and signed-in users only
   unsigned last_status = 0;  // for the access log
   std::string last_user;     // for the access log: who the request authenticated as (and the token's id), if anyone
 };

@@ -161,7 +161,7 @@ bool is_loopback_authority(std::string_view authority) {
 string_response health_response(const server_state& st) {
   return json_response(http::status::ok,
                        boost::json::object{{"status", "ok"},
-                                           {"git_children", st.running_children.load()},
+                                           {"git_children", st.children.running()},
                                            {"sessions_without_change_tracking",
                                             st.sessions.sessions_without_change_tracking()}});
 }
@@ -263,6 +263,13 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
   }
   const auth::auth_result& who = *checked.result;
   const bool api = r.kind == route_kind::api;
+  // Near the connection cap, what is left is for signed-in users.
+  if (c.reserved_only && !(who.ok && who.who.user)) {
+    string_response res = text_response(http::status::service_unavailable, "too many connections; retry shortly");
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
   if (who.who.user) c.last_user = who.who.token_id.empty() ? who.who.name() : who.who.name() + " token=" + who.who.token_id;
   if (!who.ok) {
     answer_style style = answer_style::text;
@@ -308,11 +315,32 @@ net::awaitable<void> lingering_close(connection& c) {
   }
 }
 
+// Over the connection cap: a fixed 503 and the door.
+net::awaitable<void> refuse_connection(connection& c) {
+  string_response res = text_response(http::status::service_unavailable, "too many connections; retry shortly");
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  c.last_status = res.result_int();
+  c.stream.expires_after(std::chrono::seconds(2));
+  co_await http::async_write(c.stream, res, use_tuple);
+  boost::system::error_code ignored;
+  c.stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+}
+
 }  // namespace
 
-net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) {
+net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
+                                 std::unique_ptr<connection_gate::ticket> ticket) {
   connection c(std::move(socket), st);
+  ticket->attach(c.stream);
+  if (ticket->level() == connection_gate::admission::refused) {
+    log_line("- - 503 (connection refused: %zu open, at most %u)", st.connections.open(), st.connections.max());
+    co_await refuse_connection(c);
+    co_return;
+  }
+  c.reserved_only = ticket->level() == connection_gate::admission::reserved;
   const auto& limits = st.cfg.limit;
+  bool ended_idle = false;
   for (;;) {
     request_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -322,10 +350,16 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
     // Waiting for a request to start is idle time; once its first byte is
     // here, the whole header must follow within header_timeout, so a
     // client dribbling a header (slowloris) is cut off.
+    // Meanwhile the connection may be closed to make room for others.
     if (c.buffer.size() == 0) {
       c.stream.expires_after(limits.idle_timeout);
+      ticket->set_idle(true);
       auto [ec, n] = co_await c.stream.async_read_some(c.buffer.prepare(16 * 1024), use_tuple);
-      if (ec) break;
+      ticket->set_idle(false);
+      if (ec) {
+        ended_idle = true;
+        break;
+      }
       c.buffer.commit(n);
     }
     c.stream.expires_after(limits.header_timeout);
@@ -356,7 +390,8 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st) 
     c.last_user.clear();
     if (!keep || st.stopping) break;
   }
-  co_await lingering_close(c);
+  // Between requests nothing is left unread: no need to linger.
+  if (!ended_idle) co_await lingering_close(c);
 }
 
 }  // namespace agentgit::server

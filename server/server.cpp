@@ -16,6 +16,7 @@
 #include "server/git_child.hpp"
 #include "server/http_session.hpp"
 #include "server/log.hpp"
+#include "server/open_files.hpp"
 #include "server/state.hpp"
 
 namespace agentgit::server {
@@ -103,7 +104,14 @@ class io_pool {
 };
 
 net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, io_pool& pool, server_state& st) {
+  net::steady_timer wait(acceptor.get_executor());
   for (;;) {
+    // Connections closed to make room are still closing: wait for them
+    // rather than run out of descriptors (accept: EMFILE refuses all).
+    while (st.connections.saturated() && acceptor.is_open()) {
+      wait.expires_after(std::chrono::milliseconds(10));
+      co_await wait.async_wait(use_tuple);
+    }
     auto [ec, socket] = co_await acceptor.async_accept(pool.next(), use_tuple);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
@@ -115,7 +123,10 @@ net::awaitable<void> accept_loop(net::ip::tcp::acceptor& acceptor, io_pool& pool
     }
     socket.set_option(net::ip::tcp::no_delay(true), ec);
     auto ex = socket.get_executor();
-    net::co_spawn(ex, run_session(std::move(socket), st), [](std::exception_ptr e) {
+    // Counted here, as accepted: a burst of connections is counted before
+    // the next accept.
+    auto ticket = st.connections.admit();
+    net::co_spawn(ex, run_session(std::move(socket), st, std::move(ticket)), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -179,6 +190,22 @@ void end_children() {
 int serve(const config::server_config& cfg_in) {
   ::signal(SIGPIPE, SIG_IGN);
   config::server_config cfg = cfg_in;
+  // Connections must fit in the open files limit, with room for what the
+  // git children need: accept() failing with EMFILE would refuse even
+  // /healthz.
+  const open_files_limit files = raise_open_files_limit();
+  if (files.now > files.before)
+    log_line("open files limit raised from %llu to %llu", static_cast<unsigned long long>(files.before),
+             static_cast<unsigned long long>(files.now));
+  if (files.now > 0) {
+    const unsigned fit = connections_that_fit(files.now, cfg.limit.max_git_children);
+    if (fit < cfg.limit.max_connections) {
+      log_line("connections: at most %u (open files limit %llu; max_connections %u)", fit,
+               static_cast<unsigned long long>(files.now), cfg.limit.max_connections);
+      cfg.limit.max_connections = fit;
+      cfg.limit.connection_reserve = std::min(cfg.limit.connection_reserve, fit / 4);
+    }
+  }
   const int lock_fd = lock_data_dir(cfg.data_dir);
   wait_for_orphaned_git(cfg.data_dir);
   server_state st(cfg, find_git_executable());

@@ -50,24 +50,12 @@ class spool_source final : public input_source {
   std::string piece_;
 };
 
-// A place among the at most max_git_children running git children.
-class child_slot {
- public:
-  explicit child_slot(server_state& st) : st_(st) {
-    held_ = ++st_.running_children <= static_cast<int>(st_.cfg.limit.max_git_children);
-    if (!held_) --st_.running_children;
-  }
-  ~child_slot() {
-    if (held_) --st_.running_children;
-  }
-  child_slot(const child_slot&) = delete;
-  child_slot& operator=(const child_slot&) = delete;
-  bool held() const { return held_; }
-
- private:
-  server_state& st_;
-  bool held_ = false;
-};
+// Whose share of the git children a request uses: a user's, whatever
+// address they come from, or an anonymous caller's address.
+std::string client_key(const connection& c, const auth::principal& who) {
+  if (who.user) return "user:" + who.name();
+  return "ip:" + c.peer.key;
+}
 
 net::awaitable<bool> refuse_request(connection& c, request_parser& parser, const request_error& e) {
   string_response res = text_response(e.status, e.what());
@@ -118,7 +106,7 @@ class exchange {
     } catch (const std::exception& e) {
       log_line("git %s: ended early: %s", std::string(svc_.command).c_str(), e.what());
       // Our failure, with nothing sent yet: say so rather than hang up.
-      if (!response_started_ && parser_.is_done()) internal = e.what();
+      if (!response_started_ && (parser_.is_done() || body_abandoned_)) internal = e.what();
     }
     if (refused) {
       log_line("git %s: %s", std::string(svc_.command).c_str(), refused->what());
@@ -133,14 +121,17 @@ class exchange {
 
  private:
   // Request bytes -> child stdin. When the child stops reading (it exited
-  // or refused the request) the rest of the body is still read, so the
-  // client gets git's answer rather than a reset connection.
+  // or refused the request), so does the server: the rest of the body is
+  // left unread (a gzip bomb is not inflated for nothing), git's answer
+  // goes out with "Connection: close" and the connection ends.
   net::awaitable<void> feed() {
-    bool child_reading = true;
     for (auto piece = co_await input_->next(); !piece.empty(); piece = co_await input_->next()) {
-      if (!child_reading) continue;
+      if (request_head_.size() < 5) request_head_.append(piece.substr(0, 5 - request_head_.size()));
       auto [ec, n] = co_await net::async_write(child_->in(), net::buffer(piece), use_tuple);
-      if (ec) child_reading = false;
+      if (ec) {
+        body_abandoned_ = true;
+        break;
+      }
     }
     boost::system::error_code ignored;
     child_->in().close(ignored);
@@ -149,8 +140,8 @@ class exchange {
   }
 
   // Child stdout -> spool, until the request is fully read. A failure here
-  // (spool disk full, pipe error) is kept, not thrown: feed() must still
-  // finish reading the body so the client can be answered.
+  // (spool disk full, pipe error) is kept, not thrown: feed() must end
+  // first (it stops at the closed stdin) so the client can be answered.
   net::awaitable<void> drain() {
     try {
       while (!input_done_) {
@@ -168,7 +159,7 @@ class exchange {
     } catch (const std::exception&) {
       drain_failure_ = std::current_exception();
       boost::system::error_code ignored;
-      child_->in().close(ignored);  // feed() stops writing and only reads the body
+      child_->in().close(ignored);  // feed() stops
     }
   }
 
@@ -186,9 +177,14 @@ class exchange {
     if (out_.empty()) {
       const int code = co_await child_->wait();
       if (code != 0) co_return co_await refuse(code);
+      // A request git had nothing to say to (a lone "0002", say) is no
+      // git request: no empty 200. Except a lone flush: git's probe
+      // before a large POST (remote-curl's probe_rpc) expects just that.
+      if (is_post_ && request_head_ != "0000") co_return co_await refuse_empty();
     }
     if (!hidden_capability_.empty()) co_await hide_capability();
     streamed_response res(conn_, parser_.get().version(), content_type_);
+    if (!parser_.is_done()) res.close_after();  // the body's rest was left unread
     response_started_ = true;
     co_await res.start();
     co_await res.write(preamble_);
@@ -241,6 +237,13 @@ class exchange {
     return text;
   }
 
+  net::awaitable<bool> refuse_empty() {
+    log_line("git %s: no answer to the request: refused", std::string(svc_.command).c_str());
+    string_response res =
+        text_response(http::status::bad_request, "git " + std::string(svc_.command) + " found no request in the body");
+    co_return co_await send_response(conn_, parser_, std::move(res));
+  }
+
   net::awaitable<bool> refuse(int code) {
     const std::string why = child_->stderr_text();
     log_line("git %s exited with %d: %s", std::string(svc_.command).c_str(), code, why.c_str());
@@ -270,6 +273,8 @@ class exchange {
   bool out_eof_ = false;
   bool succeeded_ = false;
   bool response_started_ = false;
+  bool body_abandoned_ = false;
+  std::string request_head_;  // the request's first 5 bytes (at most)  // the child stopped reading: the body's rest is not read
   std::exception_ptr drain_failure_;
   std::string_view hidden_capability_;
 
@@ -415,9 +420,12 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
         text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
 
   // Saturated: say when to come back rather than queue without bound.
-  child_slot slot(c.state);
+  child_budget::slot slot(c.state.children, client_key(c, who));
   if (!slot.held()) {
-    string_response res = text_response(http::status::service_unavailable, "too many git processes running; retry shortly");
+    std::string why = "too many git processes running; retry shortly";
+    if (slot.why() == child_budget::refusal::client_share)
+      why = "too many git processes running for this client; retry shortly";
+    string_response res = text_response(http::status::service_unavailable, why);
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));
   }

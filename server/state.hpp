@@ -12,6 +12,8 @@
 #include "auth/login_throttle.hpp"
 #include "auth/tokens.hpp"
 #include "config/config.hpp"
+#include "server/child_budget.hpp"
+#include "server/connection_gate.hpp"
 #include "server/net.hpp"
 #include "server/events.hpp"
 #include "sessions/repo_store.hpp"
@@ -39,7 +41,8 @@ struct server_state {
   std::atomic<int> password_checks{0};   // queued or running on auth_pool
   auth::login_throttle logins;           // backoff for wrong passwords, per address and user name
   std::atomic<std::uint64_t> requests{0};
-  std::atomic<int> running_children{0};
+  connection_gate connections;           // open connections, bounded
+  child_budget children;                 // the git children running, in all and per client
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 

@@ -541,6 +541,10 @@ idle_timeout = "2m"
 io_timeout = "1h"
 upload_pack_timeout = 90
 max_git_children = 4
+max_git_children_per_client = 2
+stall_timeout = "7s"
+max_connections = 100
+connection_reserve = 10
 shutdown_grace = "3s"
 login_free_failures = 0
 login_backoff_max = "1m"
@@ -566,10 +570,30 @@ login_backoff_max = "1m"
   CHECK(contains(load_error("[limits]\nlogin_free_failures = \"5\"\n"), "limits.login_free_failures"));
   CHECK(contains(load_error("[limits]\nlogin_backoff_max = \"2d\"\n"), "limits.login_backoff_max"));
   CHECK(contains(load_error("[limits]\nlogin_backoff_max = \"never\"\n"), "limits.login_backoff_max"));
+  CHECK(cfg.limit.max_git_children_per_client == 2);
+  CHECK(git_children_per_client(cfg.limit) == 2);
+  CHECK(cfg.limit.stall_timeout == 7s);
+  CHECK(cfg.limit.max_connections == 100);
+  CHECK(cfg.limit.connection_reserve == 10);
+  CHECK(contains(load_error("[limits]\nmax_git_children = 4\nmax_git_children_per_client = 5\n"),
+                 "limits.max_git_children_per_client"));
+  CHECK(contains(load_error("[limits]\nmax_git_children_per_client = 0\n"), "limits.max_git_children_per_client"));
+  CHECK(contains(load_error("[limits]\nstall_timeout = \"0s\"\n"), "limits.stall_timeout"));
+  CHECK(contains(load_error("[limits]\nmax_connections = 0\n"), "limits.max_connections"));
+  CHECK(contains(load_error("[limits]\nmax_connections = 10\nconnection_reserve = 10\n"), "limits.connection_reserve"));
+  {
+    const server_config small = load(with_file(write_config(dir, "[limits]\nmax_connections = 20\n")), no_env);
+    CHECK(small.limit.connection_reserve == 5);
+  }
   CHECK(contains(load_error("[limits]\nmax_api_body = \"10 MB\"\n"), "limits.max_api_body"));
   CHECK(contains(load_error("[limits]\nheader_timeout = \"soon\"\n"), "limits.header_timeout"));
   CHECK(contains(load_error("[limits]\nmax_header_bytes = \"2MiB\"\n"), "limits.max_header_bytes"));
   CHECK(contains(load_error("[limits]\nspeed = 1\n"), "limits.speed"));
+  limits defaults;
+  CHECK(defaults.stall_timeout == 30s);
+  CHECK(git_children_per_client(defaults) == 8);  // 32 / 4
+  defaults.max_git_children = 3;
+  CHECK(git_children_per_client(defaults) == 1);
   CHECK(parse_size("512KiB") == 512u * 1024);
   CHECK_FALSE(parse_size("0").has_value());
   CHECK_FALSE(parse_size("-1").has_value());

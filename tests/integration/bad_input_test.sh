@@ -413,3 +413,44 @@ grep -q "git upload-pack failed: .*'broken'" "$WORK/broken.out" || fail "git's r
 ! grep -q -e "$WORK" -e "$(realpath "$DATA")" -e "/repos/" "$WORK/broken.out" || fail "server path in the answer: $(cat "$WORK/broken.out")"
 grep -q "$DATA/repos/broken.git\|$(realpath "$DATA")/repos/broken.git" "$WORK/server.log" || fail "the log should keep git's full text"
 pass "git's errors reach the client without server paths"
+
+# ---- a gzip bomb on receive-pack, and requests git has nothing to say to ----
+# A 2 MB gzip body inflating to 2 GiB whose first bytes git refuses: once
+# git has exited nothing more is inflated; the answer comes at once, and
+# the server spends well under a second of CPU on it (it used to inflate
+# it all: ~8.5 s).
+/usr/bin/python3 - "$WORK/bomb.gz" <<'PY'
+import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+head = c.compress(b"zzzz") + c.flush(zlib.Z_FULL_FLUSH)
+block = c.compress(b"\0" * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+more = c.compress(b"\0" * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+assert block == more  # after a full flush each MiB of zeros compresses alike
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + head)
+    for _ in range(2048):
+        f.write(block)
+    f.write(c.flush() + b"\0" * 8)  # the trailer never matters: nobody gets that far
+PY
+cpu_of() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+ticks=$(getconf CLK_TCK)
+cpu_before=$(cpu_of)
+start=$(date +%s.%N)
+CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 60 -X POST -H "Content-Type: $RP_REQ" \
+  -H 'Content-Encoding: gzip' --data-binary "@$WORK/bomb.gz" "$BASE/repos/legit/git-receive-pack") || true
+took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
+cpu=$(awk -v a="$cpu_before" -v b="$(cpu_of)" -v t="$ticks" 'BEGIN { printf "%.2f", (b - a) / t }')
+case "$CODE" in 4[0-9][0-9]) ;; *) fail "gzip bomb on receive-pack: expected a 4xx, got '$CODE'" ;; esac
+awk -v c="$cpu" 'BEGIN { exit !(c < 1.0) }' || fail "the gzip bomb cost the server $cpu s of CPU (in $took s)"
+wait_no_children 10
+assert_alive
+pass "a gzip bomb git refused at once: $CODE after $took s, $cpu s of server CPU ($(stat -c %s "$WORK/bomb.gz") bytes -> 2 GiB)"
+
+# A lone response-end packet ("0002") is no request: 400, not an empty 200.
+printf '0002' >"$WORK/body.0002"
+for svc in upload-pack receive-pack; do
+  assert_eq 400 "$(post_body "$svc" "$WORK/body.0002")" "a body of 0002 to git-$svc"
+done
+wait_no_children 10
+assert_alive
+pass "a body of only 0002: 400"

@@ -102,12 +102,14 @@ http_status() {
 
 # Processes whose working directory is inside the data directory: git
 # children (upload-pack, pack-objects, receive-pack, index-pack) run there.
+# One find for all of /proc (a readlink per process took ~0.6 s on a busy
+# machine: long enough for a whole clone to come and go between looks).
 children_in_data() {
-  local p cwd
-  for p in /proc/[0-9]*; do
-    cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-    case "$cwd" in "$DATA"/*) echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)";; esac
-  done
+  local link p
+  while IFS= read -r link; do
+    p=${link%/cwd}
+    echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+  done < <(find /proc/[0-9]*/cwd -maxdepth 0 -lname "$DATA/*" 2>/dev/null || true)
 }
 
 # Waits up to $1 seconds for no git child to be left in the data dir.

@@ -99,6 +99,7 @@ git -C "$WORK/a" add payload.bin && git -C "$WORK/a" commit -q -m payload
 cat >"$WORK/limits2.toml" <<'TOML'
 [limits]
 max_git_children = 2
+max_git_children_per_client = 2
 TOML
 stop_server
 start_server --config "$WORK/limits2.toml"
