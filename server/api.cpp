@@ -239,7 +239,7 @@ std::optional<string_response> precheck_api(server_state& st, const api_request&
 
 namespace {
 
-string_response route_api(server_state& st, const api_request& req) {
+api_response route_api(server_state& st, const api_request& req) {
   const auto& seg = req.segments;
   if (seg.empty()) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
   if (auto refused = gate(st, req)) return std::move(*refused);
@@ -254,7 +254,7 @@ string_response route_api(server_state& st, const api_request& req) {
 
 }  // namespace
 
-string_response handle_api(server_state& st, const api_request& req) {
+api_response handle_api(server_state& st, const api_request& req) {
   try {
     return route_api(st, req);
   } catch (const sessions::repo_error& e) {

@@ -3,12 +3,14 @@
 // the file system).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "auth/authenticator.hpp"
 #include "server/responses.hpp"
 #include "server/state.hpp"
+#include "sessions/unique_fd.hpp"
 
 namespace agentgit::server {
 
@@ -21,7 +23,17 @@ struct api_request {
   auth::principal who;                // authenticated by the connection
 };
 
-string_response handle_api(server_state& st, const api_request& req);
+// An API answer: a complete response, or (a file download) the head of one
+// whose body is `file`'s first `file_size` bytes, which the caller sends in
+// pieces: no download is held in memory whole.
+struct api_response : string_response {
+  api_response() = default;
+  api_response(string_response res) : string_response(std::move(res)) {}  // NOLINT: implicit on purpose
+  sessions::unique_fd file;
+  std::uint64_t file_size = 0;
+};
+
+api_response handle_api(server_state& st, const api_request& req);
 
 // What handle_api would refuse without looking at the body: no
 // credentials, no access, a read-only server. Run before a body is read,

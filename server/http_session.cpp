@@ -3,8 +3,12 @@
 
 #include <boost/json/value.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <deque>
+#include <vector>
 
 #include "server/access.hpp"
 #include "server/api.hpp"
@@ -21,6 +25,37 @@ namespace {
 // Password checks waiting or running at once (each ~0.1 s of scrypt on
 // the two password threads); more get 503.
 constexpr int max_password_checks = 32;
+
+// A file download: its header, then the file in slices read as the
+// client takes them in (memory stays at one slice whatever the size). A
+// file that shrank meanwhile cannot fill its Content-Length: the
+// connection is closed, and the client sees a short body.
+net::awaitable<bool> send_file(connection& c, request_parser& parser, api_response res) {
+  const sessions::unique_fd file = std::move(res.file);
+  const std::uint64_t size = res.file_size;
+  res.version(parser.get().version());
+  streamed_response out(c, std::move(res.base()), size);
+  if (!parser.get().keep_alive() || !parser.is_done()) out.close_after();
+  std::vector<char> slice(streamed_response::slice);
+  try {
+    co_await out.start();
+    for (std::uint64_t done = 0; done < size;) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(slice.size(), size - done));
+      const ssize_t n = ::pread(file.fd, slice.data(), want, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        log_line("download cut short: the file shrank while being sent");
+        co_return false;
+      }
+      co_await out.write(std::string_view(slice.data(), static_cast<std::size_t>(n)));
+      done += static_cast<std::uint64_t>(n);
+    }
+    co_await out.finish();
+  } catch (const std::exception&) {
+    co_return false;  // the client went away or stalled
+  }
+  co_return out.keep_alive();
+}
 
 net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
   api_request req;
@@ -66,7 +101,8 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
     co_return co_await send_response(c, parser, std::move(res));
   }
   auto work = [&st = c.state, &req] { return handle_api(st, req); };
-  string_response res = co_await offload(c.state, work);
+  api_response res = co_await offload(c.state, work);
+  if (res.file.fd >= 0) co_return co_await send_file(c, parser, std::move(res));
   co_return co_await send_response(c, parser, std::move(res));
 }
 

@@ -150,20 +150,21 @@ string_response checkpoint(server_state& st, const api_request& req, const std::
   return json_response(http::status::ok, turn_json(st.sessions.checkpoint(id, cp)));
 }
 
-string_response files(server_state& st, const api_request& req, const std::string& id) {
+api_response files(server_state& st, const api_request& req, const std::string& id) {
   std::string path;
   for (std::size_t i = 3; i < req.segments.size(); ++i) path += (path.empty() ? "" : "/") + req.segments[i];
   if (path.empty()) return bad_field("INVALID_PATH", "a file path is required after /files/");
   switch (req.method) {
     case http::verb::get: {
-      auto bytes = st.sessions.read_file(id, path);
-      if (!bytes) return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + path);
-      string_response res{http::status::ok, 11};
+      auto opened = st.sessions.open_file(id, path);
+      if (!opened) return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + path);
+      api_response res{string_response{http::status::ok, 11}};
       res.set(http::field::server, "agentgit");
       res.set(http::field::content_type, "application/octet-stream");
       set_no_cache(res);
-      res.body() = std::move(*bytes);
-      res.prepare_payload();
+      res.content_length(opened->size);
+      res.file = std::move(opened->file);
+      res.file_size = opened->size;
       return res;
     }
     case http::verb::put:
@@ -192,7 +193,7 @@ access_level needed_access(const api_request& req) {
   return access_level::write;
 }
 
-string_response route(server_state& st, const api_request& req) {
+api_response route(server_state& st, const api_request& req) {
   const auto& seg = req.segments;  // seg[0] == "sessions"
   const auto m = req.method;
   if (seg.size() == 1) {
@@ -256,7 +257,8 @@ string_response route(server_state& st, const api_request& req) {
     if (m != http::verb::get) return api_method_not_allowed("GET");
     const std::string from = query_param(req, "from").value_or("");
     const std::string to = query_param(req, "to").value_or("");
-    return json_response(http::status::ok, json::object{{"patch", st.sessions.diff(id, from, to)}});
+    const auto patch = st.sessions.diff(id, from, to);
+    return json_response(http::status::ok, json::object{{"patch", patch.text}, {"truncated", patch.truncated}});
   }
   return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
 }
@@ -295,7 +297,7 @@ std::optional<string_response> deny_session(const server_state& st, const auth::
   return deny(st, who, repo, needs, answer_style::json);
 }
 
-string_response handle_session_api(server_state& st, const api_request& req) {
+api_response handle_session_api(server_state& st, const api_request& req) {
   try {
     return route(st, req);
   } catch (const session_error& e) {

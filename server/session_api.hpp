@@ -7,7 +7,7 @@
 
 namespace agentgit::server {
 
-string_response handle_session_api(server_state& st, const api_request& req);
+api_response handle_session_api(server_state& st, const api_request& req);
 
 // For /sessions/ID/...: refuses a caller without the access the call needs
 // on the session's repo (nullopt when allowed or when there is no such

@@ -1,5 +1,5 @@
 // A response whose body is streamed as it is produced: chunked for
-// HTTP/1.1, close-delimited for HTTP/1.0 (the Beast "send child process
+// HTTP/1.1, close-delimited for HTTP/1.0, or of a length known up front (the Beast "send child process
 // output" pattern with a response_serializer over a buffer_body).
 #pragma once
 
@@ -29,6 +29,12 @@ class streamed_response {
     res_.chunked(version >= 11);
   }
 
+  // A body of `length` bytes (Content-Length) after the header `head`.
+  streamed_response(connection& c, http::response_header<> head, std::uint64_t length) : conn_(c) {
+    res_.base() = std::move(head);
+    res_.content_length(length);
+  }
+
   // A reader that takes in less than a slice (64 KiB) in stall_timeout
   // while a write waits is cut off: its response holds resources (a git
   // child) that others need. Progress is what the peer acknowledged, so
@@ -40,7 +46,7 @@ class streamed_response {
   void close_after() { res_.keep_alive(false); }
 
   net::awaitable<void> start() {
-    conn_.last_status = 200;
+    conn_.last_status = res_.result_int();
     conn_.stream.expires_after(std::min(stall_timeout(), conn_.state.cfg.limit.io_timeout));
     co_await http::async_write_header(conn_.stream, serializer_, net::use_awaitable);
   }

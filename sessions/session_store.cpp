@@ -22,6 +22,7 @@
 #include "sessions/git_ptr.hpp"
 #include "sessions/audit_log.hpp"
 #include "sessions/call_fields.hpp"
+#include "sessions/blob_writer.hpp"
 #include "sessions/call_log.hpp"
 #include "sessions/durable_file.hpp"
 #include "sessions/snapshot.hpp"
@@ -347,13 +348,7 @@ class tree_checkout {
     const std::string rel = d.new_file.path;
     touched_.push_back(rel);
     clear_way(rel, d.status != GIT_DELTA_ADDED);
-    git_blob* b = nullptr;
-    check(git_blob_lookup(&b, repo_, &d.new_file.id), "blob");
-    blob_ptr blob(b);
-    const std::string content(static_cast<const char*>(git_blob_rawcontent(b)),
-                              static_cast<std::size_t>(git_blob_rawsize(b)));
-    if (d.new_file.mode == GIT_FILEMODE_LINK) worktree_symlink(root_, rel, content);
-    else worktree_write(root_, rel, content, d.new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
+    write_blob(repo_, root_, rel, d.new_file.id, static_cast<git_filemode_t>(d.new_file.mode));
   }
 
   // Makes room for a file or link at `rel`; `tracked`: `from` has one there.
@@ -1011,7 +1006,7 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   return t.answer;
 }
 
-std::optional<std::string> session_store::read_file(const std::string& id, const std::string& path) {
+std::optional<opened_file> session_store::open_file(const std::string& id, const std::string& path) {
   if (!is_valid_worktree_path(path)) throw session_error(session_error::kind::invalid, "INVALID_PATH", "invalid path: " + path);
   auto s = find(id);
   std::lock_guard lock(s->mutex);
@@ -1019,7 +1014,7 @@ std::optional<std::string> session_store::read_file(const std::string& id, const
   ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
   s->info.last_activity = now_seconds();
   try {
-    return worktree_read(s->info.workdir, path);
+    return worktree_open(s->info.workdir, path);
   } catch (const worktree_error& e) {
     throw session_error(session_error::kind::invalid, "INVALID_PATH", e.what());
   }
@@ -1115,7 +1110,7 @@ commit_ptr resolve_commit(git_repository* repo, const std::string& spec) {
 
 }  // namespace
 
-std::string session_store::diff(const std::string& id, const std::string& from, const std::string& to) {
+patch_text session_store::diff(const std::string& id, const std::string& from, const std::string& to) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
@@ -1130,11 +1125,27 @@ std::string session_store::diff(const std::string& id, const std::string& from, 
     // against nothing for a first commit.
     from_tree = tree_of_commit(repo, *git_commit_parent_id(to_commit.get(), 0));
   }
-  diff_ptr d = diff_trees(repo, from_tree.get(), to_tree.get());
-  git_buf buf = GIT_BUF_INIT;
-  check(git_diff_to_buf(&buf, d.get(), GIT_DIFF_FORMAT_PATCH), "format diff");
-  std::string patch(buf.ptr, buf.size);
-  git_buf_dispose(&buf);
+  git_diff* raw = nullptr;
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  // Larger blobs are not even loaded: their size is in the object header.
+  opts.max_size = static_cast<git_off_t>(patch_text::max_file_bytes);
+  check(git_diff_tree_to_tree(&raw, repo, from_tree.get(), to_tree.get(), &opts), "diff trees");
+  diff_ptr d(raw);
+  patch_text patch;
+  const auto print = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
+    auto& out = *static_cast<patch_text*>(payload);
+    const bool prefixed = line->origin == GIT_DIFF_LINE_CONTEXT || line->origin == GIT_DIFF_LINE_ADDITION ||
+                          line->origin == GIT_DIFF_LINE_DELETION;
+    if (out.text.size() + line->content_len + 1 > patch_text::max_patch_bytes) {
+      out.truncated = true;
+      return 1;  // stop
+    }
+    if (prefixed) out.text.push_back(line->origin);
+    out.text.append(line->content, line->content_len);
+    return 0;
+  };
+  const int rc = git_diff_print(d.get(), GIT_DIFF_FORMAT_PATCH, print, &patch);
+  if (rc < 0 && !patch.truncated) check(rc, "format diff");
   return patch;
 }
 

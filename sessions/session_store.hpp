@@ -97,6 +97,17 @@ struct turn_result {
   std::vector<std::string> problems;    // what the snapshot left out, and why
 };
 
+// A patch as `git diff` prints it, bounded: a file of more than
+// max_file_bytes on either side is "Binary files … differ" (as git does
+// past core.bigFileThreshold), and the patch stops (truncated) before
+// max_patch_bytes.
+struct patch_text {
+  static constexpr std::size_t max_file_bytes = 1 << 20;
+  static constexpr std::size_t max_patch_bytes = 4 << 20;
+  std::string text;
+  bool truncated = false;
+};
+
 struct log_entry {
   std::string commit;
   std::string summary;
@@ -125,12 +136,14 @@ class session_store {
   turn_result checkpoint(const std::string& id, const checkpoint_request& req);
   turn_result sync(const std::string& id, const std::string& user = "anonymous");
 
-  std::optional<std::string> read_file(const std::string& id, const std::string& path);
+  // The work tree's file at `path`, opened (nullopt when there is none):
+  // the caller reads it in pieces, however large it is.
+  std::optional<opened_file> open_file(const std::string& id, const std::string& path);
   void write_file(const std::string& id, const std::string& path, const std::string& bytes);
   bool delete_file(const std::string& id, const std::string& path);
 
   std::vector<log_entry> log(const std::string& id, std::size_t limit);
-  std::string diff(const std::string& id, const std::string& from, const std::string& to);
+  patch_text diff(const std::string& id, const std::string& from, const std::string& to);
 
   void end(const std::string& id, bool purge);
   // Reclaims the work trees of sessions idle longer than `timeout`.

@@ -35,7 +35,10 @@ constexpr std::int64_t racy_window_ns = 2'000'000'000;
 constexpr std::size_t read_whole_limit = 1 << 20;
 // A .gitmodules or .gitattributes is read whole to be checked as git fsck
 // would; a larger one is not recorded.
-constexpr std::size_t checked_file_limit = 32 << 20;
+constexpr std::size_t checked_file_limit = 8 << 20;
+// .gitattributes filters (text, eol, ident) need a file whole in memory,
+// and then twice; a larger file is stored as it is (a problem says so).
+constexpr std::size_t filtered_file_limit = 8 << 20;
 
 std::int64_t ns(const struct timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
 
@@ -622,7 +625,7 @@ void snapshotter::scan_dir(dir_node& node, const std::string& rel, int fd, snaps
       fresh.set_stat(st);
       why = record_link(fd, name, fresh);
     } else if (regular) {
-      why = record_file(fd, name, child, fresh);
+      why = record_file(fd, name, child, fresh, out.problems);
     } else {
       // Never opened: a FIFO would block, a device could be anything.
       why = std::string(kind_of(st.st_mode)) + ", not a regular file or symlink";
@@ -661,7 +664,7 @@ void snapshotter::scan_dir(dir_node& node, const std::string& rel, int fd, snaps
 // or waiting on a FIFO put there since the directory was read; a
 // .gitmodules or .gitattributes git fsck would refuse is not written.
 std::optional<std::string> snapshotter::record_file(int dir_fd, const std::string& name, const std::string& rel,
-                                                    file_entry& fresh) {
+                                                    file_entry& fresh, std::vector<std::string>& problems) {
   const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return std::string("cannot read: ") + std::strerror(errno);
   unique_fd file(fd);
@@ -677,9 +680,13 @@ std::optional<std::string> snapshotter::record_file(int dir_fd, const std::strin
     return "cannot record: " + git_message();
   filters_ptr filters(raw);
   const auto size = static_cast<std::size_t>(st.st_size);
+  if (filters && size > filtered_file_limit && !gitmodules && !gitattributes) {
+    filters.reset();
+    problems.push_back(rel + ": larger than 8 MiB: stored as it is, without its .gitattributes filters (text, eol, ident)");
+  }
   if (!filters && !gitmodules && !gitattributes && size > read_whole_limit) return stream_blob(fd, size, fresh);
   if ((gitmodules || gitattributes) && size > checked_file_limit)
-    return std::string("larger than 32 MiB: too large to check as git fsck would");
+    return std::string("larger than 8 MiB: too large to check as git fsck would");
   std::string content;
   if (!read_exactly(fd, size, content)) return std::string("changed while being read");
   if (filters) {

@@ -114,8 +114,10 @@ class snapshotter {
   void dir_unreadable(dir_node& node, const std::string& rel, const std::string& why, snapshot_result& out);
   void update_kept(const std::string& base_tree);
   void kept_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out);
+  // Why the file was not recorded, or nullopt; what was recorded other
+  // than `git add` would is added to `problems`.
   std::optional<std::string> record_file(int dir_fd, const std::string& name, const std::string& rel,
-                                         file_entry& fresh);
+                                         file_entry& fresh, std::vector<std::string>& problems);
   std::optional<std::string> record_link(int dir_fd, const std::string& name, file_entry& fresh);
   std::optional<std::string> stream_blob(int fd, std::size_t size, file_entry& fresh);
   int open_dir(const std::string& rel) const;

@@ -14,6 +14,11 @@ struct unique_fd {
   }
   unique_fd(const unique_fd&) = delete;
   unique_fd& operator=(const unique_fd&) = delete;
+  unique_fd(unique_fd&& other) noexcept : fd(other.release()) {}
+  unique_fd& operator=(unique_fd&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
   void reset(int f) {
     if (fd >= 0) ::close(fd);
     fd = f;

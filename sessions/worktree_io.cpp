@@ -553,11 +553,12 @@ std::string temp_name(const std::string& base) {
 
 }  // namespace
 
-std::optional<std::string> worktree_read(const std::filesystem::path& root, const std::string& rel) {
+std::optional<opened_file> worktree_open(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
   unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return std::nullopt;
-  unique_fd f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO put there must not block the open.
+  unique_fd f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (f.fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     if (errno == ELOOP) throw worktree_error(rel + " is a symlink");
@@ -565,11 +566,17 @@ std::optional<std::string> worktree_read(const std::filesystem::path& root, cons
   }
   struct stat st;
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw worktree_error(rel + " is not a regular file");
+  return opened_file{std::move(f), static_cast<std::uint64_t>(st.st_size)};
+}
+
+std::optional<std::string> worktree_read(const std::filesystem::path& root, const std::string& rel) {
+  auto opened = worktree_open(root, rel);
+  if (!opened) return std::nullopt;
   std::string out;
-  out.resize(static_cast<std::size_t>(st.st_size));
+  out.resize(static_cast<std::size_t>(opened->size));
   std::size_t got = 0;
   while (got < out.size()) {
-    const ssize_t n = ::read(f.fd, out.data() + got, out.size() - got);
+    const ssize_t n = ::read(opened->file.fd, out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
@@ -578,8 +585,21 @@ std::optional<std::string> worktree_read(const std::filesystem::path& root, cons
   return out;
 }
 
-void worktree_write(const std::filesystem::path& root, const std::string& rel, const std::string& bytes,
+void worktree_write(const std::filesystem::path& root, const std::string& rel, std::string_view bytes,
                     bool executable) {
+  bool given = false;
+  worktree_write_pieces(
+      root, rel,
+      [&]() -> std::string_view {
+        if (given) return {};
+        given = true;
+        return bytes;
+      },
+      executable);
+}
+
+void worktree_write_pieces(const std::filesystem::path& root, const std::string& rel, const piece_source& next,
+                           bool executable) {
   const auto parts = split(rel);
   unique_fd dir(open_parent(root, parts, true));
   struct stat st;
@@ -593,23 +613,27 @@ void worktree_write(const std::filesystem::path& root, const std::string& rel, c
   unique_fd f(::openat(dir.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       executable ? 0755 : 0644));
   if (f.fd < 0) throw worktree_error("cannot write " + rel + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(f.fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::unlinkat(dir.fd, tmp.c_str(), 0);
-      throw worktree_error("cannot write " + rel + ": " + std::strerror(err));
+  const auto fail = [&](const std::string& why) {
+    ::unlinkat(dir.fd, tmp.c_str(), 0);
+    throw worktree_error("cannot write " + rel + ": " + why);
+  };
+  for (;;) {
+    std::string_view piece;
+    try {
+      piece = next();
+    } catch (const std::exception& e) {
+      fail(e.what());
     }
-    done += static_cast<std::size_t>(n);
+    if (piece.empty()) break;
+    while (!piece.empty()) {
+      const ssize_t n = ::write(f.fd, piece.data(), piece.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail(std::strerror(errno));
+      piece.remove_prefix(static_cast<std::size_t>(n));
+    }
   }
   // rename(2) replaces a symlink at the target itself, never its target.
-  if (::renameat(dir.fd, tmp.c_str(), dir.fd, parts.back().c_str()) != 0) {
-    const int err = errno;
-    ::unlinkat(dir.fd, tmp.c_str(), 0);
-    throw worktree_error("cannot write " + rel + ": " + std::strerror(err));
-  }
+  if (::renameat(dir.fd, tmp.c_str(), dir.fd, parts.back().c_str()) != 0) fail(std::strerror(errno));
 }
 
 void worktree_symlink(const std::filesystem::path& root, const std::string& rel, const std::string& target) {

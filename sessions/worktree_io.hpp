@@ -4,11 +4,15 @@
 // outside it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "sessions/unique_fd.hpp"
 
 namespace agentgit::sessions {
 
@@ -53,12 +57,25 @@ struct worktree_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A regular file opened for reading, and its size when opened.
+struct opened_file {
+  unique_fd file;
+  std::uint64_t size = 0;
+};
 // nullopt when the file does not exist. Throws worktree_error for a path
 // through a symlink, a directory, or an unreadable file.
+std::optional<opened_file> worktree_open(const std::filesystem::path& root, const std::string& rel);
+// The same, read whole (small files only: a download is streamed from
+// worktree_open).
 std::optional<std::string> worktree_read(const std::filesystem::path& root, const std::string& rel);
 // Writes atomically (temp file + rename), creating parent directories.
-void worktree_write(const std::filesystem::path& root, const std::string& rel, const std::string& bytes,
+void worktree_write(const std::filesystem::path& root, const std::string& rel, std::string_view bytes,
                     bool executable = false);
+// The same with the content in pieces, in order, from `next`: an empty
+// piece ends it. `next` may throw; nothing is left behind then.
+using piece_source = std::function<std::string_view()>;
+void worktree_write_pieces(const std::filesystem::path& root, const std::string& rel, const piece_source& next,
+                           bool executable = false);
 void worktree_symlink(const std::filesystem::path& root, const std::string& rel, const std::string& target);
 // false when there was nothing to delete. Empty parent directories go too.
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <string>
 
+#include "sessions/blob_writer.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/unique_fd.hpp"
 #include "sessions/worktree_io.hpp"
@@ -208,16 +209,9 @@ class reclaimer {
     for (const auto& rel : removed_) {
       entry_ptr entry = tracked_entry(rel);
       if (!entry) continue;
-      git_blob* b = nullptr;
-      if (git_blob_lookup(&b, repo_, git_tree_entry_id(entry.get())) < 0) continue;
-      blob_ptr blob(b);
-      const std::string content(static_cast<const char*>(git_blob_rawcontent(b)),
-                                static_cast<std::size_t>(git_blob_rawsize(b)));
-      const auto mode = git_tree_entry_filemode(entry.get());
       try {
         if (worktree_entry_kind(root_, rel) != entry_kind::missing) continue;  // written meanwhile: theirs
-        if (mode == GIT_FILEMODE_LINK) worktree_symlink(root_, rel, content);
-        else worktree_write(root_, rel, content, mode == GIT_FILEMODE_BLOB_EXECUTABLE);
+        write_blob(repo_, root_, rel, *git_tree_entry_id(entry.get()), git_tree_entry_filemode(entry.get()));
       } catch (const std::exception&) {
         // Best effort: the commit holds it.
       }

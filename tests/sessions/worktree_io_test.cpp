@@ -449,7 +449,7 @@ TEST_CASE("session_store: the files API refuses a .gitmodules git fsck would ref
       CHECK(std::string(e.what()).find("git fsck") != std::string::npos);
     }
   }
-  CHECK(*sessions.read_file(s.id, ".gitmodules") == "[submodule \"a\"]\n\turl = https://h/a.git\n");
+  CHECK(*worktree_read(s.workdir, ".gitmodules") == "[submodule \"a\"]\n\turl = https://h/a.git\n");
   CHECK_FALSE(fs::exists(fs::path(s.workdir) / "lib"));
   CHECK_FALSE(fs::exists(fs::path(s.workdir) / ".gitattributes"));
 }
