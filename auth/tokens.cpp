@@ -18,6 +18,7 @@
 
 #include "auth/access.hpp"
 #include "auth/base64.hpp"
+#include "base/fd_io.hpp"
 
 namespace agentgit::auth {
 namespace {
@@ -48,13 +49,7 @@ std::string sha256_hex(std::string_view s) {
 }
 
 void write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw token_error("cannot write " + path + ": " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
+  if (const int err = base::write_all(fd, data)) throw token_error("cannot write " + path + ": " + std::strerror(err));
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "auth/authenticator.hpp"
 #include "server/responses.hpp"
 #include "server/state.hpp"
-#include "sessions/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace agentgit::server {
 
@@ -29,7 +29,7 @@ struct api_request {
 struct api_response : string_response {
   api_response() = default;
   api_response(string_response res) : string_response(std::move(res)) {}  // NOLINT: implicit on purpose
-  sessions::unique_fd file;
+  base::unique_fd file;
   std::uint64_t file_size = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <deque>
 #include <vector>
 
+#include "base/fd_io.hpp"
 #include "server/access.hpp"
 #include "server/api.hpp"
 #include "server/connection.hpp"
@@ -31,7 +32,7 @@ constexpr int max_password_checks = 32;
 // file that shrank meanwhile cannot fill its Content-Length: the
 // connection is closed, and the client sees a short body.
 net::awaitable<bool> send_file(connection& c, request_parser& parser, api_response res) {
-  const sessions::unique_fd file = std::move(res.file);
+  const base::unique_fd file = std::move(res.file);
   const std::uint64_t size = res.file_size;
   res.version(parser.get().version());
   streamed_response out(c, std::move(res.base()), size);
@@ -41,8 +42,7 @@ net::awaitable<bool> send_file(connection& c, request_parser& parser, api_respon
     co_await out.start();
     for (std::uint64_t done = 0; done < size;) {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(slice.size(), size - done));
-      const ssize_t n = ::pread(file.fd, slice.data(), want, static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
+      const ssize_t n = base::pread_some(file.fd, slice.data(), want, static_cast<off_t>(done));
       if (n <= 0) {
         log_line("download cut short: the file shrank while being sent");
         co_return false;

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <system_error>
+
+#include "base/fd_io.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -35,15 +38,9 @@ void spool::append(std::string_view bytes) {
     if (fd_ < 0) throw_errno("spool: cannot create temp file");
   }
   const std::size_t file_offset = total_ - memory_.size();
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
-                               static_cast<off_t>(file_offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("spool: write failed");
-    }
-    done += static_cast<std::size_t>(n);
+  if (const int err = base::pwrite_all(fd_, bytes, static_cast<off_t>(file_offset))) {
+    errno = err;
+    throw_errno("spool: write failed");
   }
   total_ += bytes.size();
 }
@@ -60,10 +57,7 @@ void spool::read_some(std::string& out, std::size_t max) {
   const std::size_t n = std::min(max, total_ - consumed_);
   out.resize(n);
   const off_t offset = static_cast<off_t>(consumed_ - memory_.size());
-  ssize_t got;
-  do {
-    got = ::pread(fd_, out.data(), n, offset);
-  } while (got < 0 && errno == EINTR);
+  const ssize_t got = base::pread_some(fd_, out.data(), n, offset);
   if (got <= 0) throw_errno("spool: read failed");
   out.resize(static_cast<std::size_t>(got));
   consumed_ += out.size();

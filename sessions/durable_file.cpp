@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fd_io.hpp"
 #include "sessions/repo_store.hpp"  // repo_error
 
 namespace agentgit::sessions {
@@ -18,12 +19,8 @@ void write_file_synced(const fs::path& path, int flags, const std::string& conte
   const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
   std::string failure;
-  for (std::size_t done = 0; done < content.size() && failure.empty();) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) failure = "cannot write " + path.string() + ": " + std::strerror(errno);
-    else done += static_cast<std::size_t>(n);
-  }
+  if (const int err = base::write_all(fd, content))
+    failure = "cannot write " + path.string() + ": " + std::strerror(err);
   if (failure.empty() && ::fsync(fd) != 0) failure = "cannot sync " + path.string() + ": " + std::strerror(errno);
   ::close(fd);
   if (!failure.empty()) throw repo_error(failure);

@@ -29,5 +29,10 @@ using walk_ptr = git_ptr<git_revwalk, git_revwalk_free>;
 using odb_ptr = git_ptr<git_odb, git_odb_free>;
 using stream_ptr = git_ptr<git_odb_stream, git_odb_stream_free>;
 using filters_ptr = git_ptr<git_filter_list, git_filter_list_free>;
+using treebuilder_ptr = git_ptr<git_treebuilder, git_treebuilder_free>;
+using conflict_iter_ptr = git_ptr<git_index_conflict_iterator, git_index_conflict_iterator_free>;
+using object_ptr = git_ptr<git_object, git_object_free>;
+using config_ptr = git_ptr<git_config, git_config_free>;
+using ref_iter_ptr = git_ptr<git_reference_iterator, git_reference_iterator_free>;
 
 }  // namespace agentgit::sessions

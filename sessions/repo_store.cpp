@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <memory>
-#include <random>
 #include <system_error>
 
+#include "base/random_id.hpp"
 #include "gitproto/repo_name.hpp"
+#include "sessions/git_ops.hpp"
+#include "sessions/git_ptr.hpp"
 
 namespace agentgit::sessions {
 namespace fs = std::filesystem;
@@ -20,30 +22,6 @@ struct libgit2_runtime {
 };
 
 void ensure_libgit2() { static libgit2_runtime runtime; }
-
-struct repo_deleter { void operator()(git_repository* r) const { git_repository_free(r); } };
-struct config_deleter { void operator()(git_config* c) const { git_config_free(c); } };
-struct iter_deleter { void operator()(git_reference_iterator* i) const { git_reference_iterator_free(i); } };
-struct ref_deleter { void operator()(git_reference* r) const { git_reference_free(r); } };
-using repo_ptr = std::unique_ptr<git_repository, repo_deleter>;
-using config_ptr = std::unique_ptr<git_config, config_deleter>;
-using iter_ptr = std::unique_ptr<git_reference_iterator, iter_deleter>;
-using ref_ptr = std::unique_ptr<git_reference, ref_deleter>;
-
-// Throws with libgit2's message, captured right after the failing call.
-void check(int rc, const std::string& what) {
-  if (rc >= 0) return;
-  const git_error* e = git_error_last();
-  throw repo_error(what + ": " + (e && e->message ? e->message : "libgit2 error " + std::to_string(rc)));
-}
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(12, '0');
-  for (auto& c : s) c = digits[rng() % 16];
-  return s;
-}
 
 // What every served repo must have (DESIGN.md, "Git over HTTP").
 void apply_served_config(const fs::path& path) {
@@ -120,7 +98,7 @@ repo_info read_info(const std::string& name, const fs::path& path) {
   }
   git_reference_iterator* it_raw = nullptr;
   check(git_reference_iterator_new(&it_raw, repo.get()), "list refs of " + name);
-  iter_ptr it(it_raw);
+  ref_iter_ptr it(it_raw);
   git_reference* ref = nullptr;
   while (git_reference_next(&ref, it.get()) == 0) {
     ref_ptr owned(ref);
@@ -153,7 +131,7 @@ bool repo_store::exists(const std::string& name) const {
 bool repo_store::create(const std::string& name) {
   const fs::path target = path_of(name);
   if (exists(name)) return false;
-  const fs::path temp = root_ / (".tmp-" + name + "-" + random_suffix());
+  const fs::path temp = root_ / (".tmp-" + name + "-" + base::random_hex(12));
   git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
   opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
   opts.initial_head = "main";
@@ -184,7 +162,7 @@ bool repo_store::remove(const std::string& name) {
   const fs::path target = path_of(name);
   if (!exists(name)) return false;
   // Rename first so the name is gone at once; the files go after.
-  const fs::path trash = root_ / (".trash-" + name + "-" + random_suffix());
+  const fs::path trash = root_ / (".trash-" + name + "-" + base::random_hex(12));
   std::error_code ec;
   fs::rename(target, trash, ec);
   if (ec) {

@@ -14,12 +14,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "gitproto/repo_name.hpp"
 #include "sessions/git_ptr.hpp"
+#include "base/random_id.hpp"
 #include "sessions/audit_log.hpp"
 #include "sessions/call_fields.hpp"
 #include "sessions/blob_writer.hpp"
@@ -59,14 +59,6 @@ git_oid oid_of(const std::string& s) {
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string random_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(12, '0');
-  for (auto& c : s) c = digits[rng() % 16];
-  return s;
 }
 
 bool valid_session_id(const std::string& id) {
@@ -565,7 +557,7 @@ session_info session_store::start(const start_request& req) {
   if (auto why = task_problem(req.task))
     throw session_error(session_error::kind::invalid, req.task.empty() ? "MISSING_TASK" : "INVALID_TASK", *why);
   auto s = std::make_shared<session>();
-  s->info.id = random_id();
+  s->info.id = base::random_hex(12);
   s->info.task = req.task;
   s->info.mode = req.mode.value_or(default_mode_);
   if (req.name) {

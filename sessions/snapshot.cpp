@@ -16,7 +16,8 @@
 #include "sessions/dir_watcher.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/repo_store.hpp"
-#include "sessions/unique_fd.hpp"
+#include "base/fd_io.hpp"
+#include "base/unique_fd.hpp"
 #include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
@@ -94,16 +95,6 @@ const char* kind_of(mode_t mode) {
 // Reads exactly `size` bytes; false when the file had fewer (it changed
 // while being read). A file that grew meanwhile gives its first `size`
 // bytes, as `git add` does; its new stat data get it re-read next time.
-bool read_exactly(int fd, std::size_t size, std::string& out) {
-  out.resize(size);
-  for (std::size_t done = 0; done < size;) {
-    const ssize_t n = ::read(fd, out.data() + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 // libgit2 reads a directory's .gitignore and .gitattributes by path,
 // following links, and blocks forever opening a FIFO: why they cannot be
@@ -407,7 +398,7 @@ void snapshotter::recheck_blind_spots() {
 
 // Marks the directories where a known file's stat data changed unseen.
 void snapshotter::stat_walk(dir_node& node, const std::string& rel, int fd) {
-  unique_fd dir(fd);
+  base::unique_fd dir(fd);
   if (fd < 0 || node.unreadable || node.from_base) return;
   bool stale = false;
   for (const auto& [name, f] : node.files) {
@@ -667,7 +658,7 @@ std::optional<std::string> snapshotter::record_file(int dir_fd, const std::strin
                                                     file_entry& fresh, std::vector<std::string>& problems) {
   const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return std::string("cannot read: ") + std::strerror(errno);
-  unique_fd file(fd);
+  base::unique_fd file(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) return std::string("cannot read: ") + std::strerror(errno);
   if (!S_ISREG(st.st_mode)) return std::string("changed while being read");
@@ -688,7 +679,7 @@ std::optional<std::string> snapshotter::record_file(int dir_fd, const std::strin
   if ((gitmodules || gitattributes) && size > checked_file_limit)
     return std::string("larger than 8 MiB: too large to check as git fsck would");
   std::string content;
-  if (!read_exactly(fd, size, content)) return std::string("changed while being read");
+  if (!base::read_exactly(fd, size, content)) return std::string("changed while being read");
   if (filters) {
     git_buf filtered = GIT_BUF_INIT;
     const int rc = git_filter_list_apply_to_buffer(&filtered, filters.get(), content.data(), content.size());
@@ -714,8 +705,7 @@ std::optional<std::string> snapshotter::stream_blob(int fd, std::size_t size, fi
   stream_ptr stream(raw);
   std::vector<char> buf(256 * 1024);
   for (std::size_t done = 0; done < size;) {
-    const ssize_t n = ::read(fd, buf.data(), std::min(buf.size(), size - done));
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = base::read_some(fd, buf.data(), std::min(buf.size(), size - done));
     if (n <= 0) return std::string("changed while being read");
     if (git_odb_stream_write(raw, buf.data(), static_cast<std::size_t>(n)) < 0)
       return "cannot record: " + git_message();
@@ -1023,13 +1013,7 @@ bool snapshotter::save() {
   const std::string tmp = cache_file_.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  bool ok = true;
-  for (std::size_t done = 0; ok && done < data.size();) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
+  bool ok = base::write_all(fd, data) == 0;
   ok = ::close(fd) == 0 && ok && ::rename(tmp.c_str(), cache_file_.c_str()) == 0;
   if (!ok) {
     ::unlink(tmp.c_str());
@@ -1048,13 +1032,13 @@ bool snapshotter::save() {
 bool snapshotter::load() {
   const int fd = ::open(cache_file_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return false;
-  unique_fd file(fd);
+  base::unique_fd file(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
       static_cast<std::uint64_t>(st.st_size) > cache_max_bytes)
     return false;
   std::string data;
-  if (!read_exactly(fd, static_cast<std::size_t>(st.st_size), data) || data.size() < sizeof cache_magic + 8)
+  if (!base::read_exactly(fd, static_cast<std::size_t>(st.st_size), data) || data.size() < sizeof cache_magic + 8)
     return false;
   std::uint64_t sum;
   std::memcpy(&sum, data.data() + data.size() - 8, 8);

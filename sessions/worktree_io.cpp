@@ -11,10 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <vector>
 
-#include "sessions/unique_fd.hpp"
+#include "base/fd_io.hpp"
+#include "base/random_id.hpp"
+#include "base/unique_fd.hpp"
 
 namespace agentgit::sessions {
 
@@ -525,7 +526,7 @@ std::vector<std::string> split(const std::string& rel) {
 int open_parent(const std::filesystem::path& root, const std::vector<std::string>& parts, bool create) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw worktree_error("work tree missing: " + std::string(std::strerror(errno)));
-  unique_fd dir(fd);
+  base::unique_fd dir(fd);
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     int next = ::openat(dir.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0 && errno == ENOENT && create) {
@@ -547,18 +548,17 @@ int open_parent(const std::filesystem::path& root, const std::vector<std::string
 }
 
 std::string temp_name(const std::string& base) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return ".agentgit-tmp-" + std::to_string(rng()) + "-" + base.substr(0, 32);
+  return ".agentgit-tmp-" + base::random_hex(16) + "-" + base.substr(0, 32);
 }
 
 }  // namespace
 
 std::optional<opened_file> worktree_open(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, false));
+  base::unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return std::nullopt;
   // O_NONBLOCK: a FIFO put there must not block the open.
-  unique_fd f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  base::unique_fd f(::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (f.fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     if (errno == ELOOP) throw worktree_error(rel + " is a symlink");
@@ -576,8 +576,7 @@ std::optional<std::string> worktree_read(const std::filesystem::path& root, cons
   out.resize(static_cast<std::size_t>(opened->size));
   std::size_t got = 0;
   while (got < out.size()) {
-    const ssize_t n = ::read(opened->file.fd, out.data() + got, out.size() - got);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = base::read_some(opened->file.fd, out.data() + got, out.size() - got);
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
   }
@@ -601,7 +600,7 @@ void worktree_write(const std::filesystem::path& root, const std::string& rel, s
 void worktree_write_pieces(const std::filesystem::path& root, const std::string& rel, const piece_source& next,
                            bool executable) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, true));
+  base::unique_fd dir(open_parent(root, parts, true));
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISDIR(st.st_mode)) throw worktree_error(rel + " is a directory");
@@ -610,7 +609,7 @@ void worktree_write_pieces(const std::filesystem::path& root, const std::string&
     if (S_ISLNK(st.st_mode)) throw worktree_error(rel + " is a symlink");
   }
   const std::string tmp = temp_name(parts.back());
-  unique_fd f(::openat(dir.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+  base::unique_fd f(::openat(dir.fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       executable ? 0755 : 0644));
   if (f.fd < 0) throw worktree_error("cannot write " + rel + ": " + std::strerror(errno));
   const auto fail = [&](const std::string& why) {
@@ -625,12 +624,7 @@ void worktree_write_pieces(const std::filesystem::path& root, const std::string&
       fail(e.what());
     }
     if (piece.empty()) break;
-    while (!piece.empty()) {
-      const ssize_t n = ::write(f.fd, piece.data(), piece.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail(std::strerror(errno));
-      piece.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (const int err = base::write_all(f.fd, piece)) fail(std::strerror(err));
   }
   // rename(2) replaces a symlink at the target itself, never its target.
   if (::renameat(dir.fd, tmp.c_str(), dir.fd, parts.back().c_str()) != 0) fail(std::strerror(errno));
@@ -638,7 +632,7 @@ void worktree_write_pieces(const std::filesystem::path& root, const std::string&
 
 void worktree_symlink(const std::filesystem::path& root, const std::string& rel, const std::string& target) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, true));
+  base::unique_fd dir(open_parent(root, parts, true));
   const std::string tmp = temp_name(parts.back());
   if (::symlinkat(target.c_str(), dir.fd, tmp.c_str()) != 0)
     throw worktree_error("cannot create symlink " + rel + ": " + std::strerror(errno));
@@ -651,7 +645,7 @@ void worktree_symlink(const std::filesystem::path& root, const std::string& rel,
 
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, false));
+  base::unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return false;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
@@ -662,7 +656,7 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
   // each is still opened without following links.
   for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
     std::vector<std::string> upto(parts.begin(), parts.begin() + static_cast<long>(depth));
-    unique_fd parent(open_parent(root, upto, false));
+    base::unique_fd parent(open_parent(root, upto, false));
     if (parent.fd < 0 || ::unlinkat(parent.fd, upto.back().c_str(), AT_REMOVEDIR) != 0) break;
   }
   return true;
@@ -670,7 +664,7 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
 
 entry_kind worktree_entry_kind(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, false));
+  base::unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return entry_kind::missing;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -722,7 +716,7 @@ void remove_below(int parent, const std::string& name, const std::string& rel) {
 
 bool worktree_remove_tree(const std::filesystem::path& root, const std::string& rel) {
   const auto parts = split(rel);
-  unique_fd dir(open_parent(root, parts, false));
+  base::unique_fd dir(open_parent(root, parts, false));
   if (dir.fd < 0) return false;
   struct stat st;
   if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;

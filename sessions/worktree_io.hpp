@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "sessions/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace agentgit::sessions {
 
@@ -59,7 +59,7 @@ struct worktree_error : std::runtime_error {
 
 // A regular file opened for reading, and its size when opened.
 struct opened_file {
-  unique_fd file;
+  base::unique_fd file;
   std::uint64_t size = 0;
 };
 // nullopt when the file does not exist. Throws worktree_error for a path

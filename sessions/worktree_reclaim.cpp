@@ -12,7 +12,7 @@
 
 #include "sessions/blob_writer.hpp"
 #include "sessions/git_ptr.hpp"
-#include "sessions/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 #include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
@@ -60,7 +60,7 @@ class reclaimer {
 
   reclaim_result run() {
     reclaim_result out;
-    unique_fd root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    base::unique_fd root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (root.fd < 0) {
       out.reclaimed = errno == ENOENT;
       if (!out.reclaimed) out.kept.push_back(".: cannot open the work tree");
@@ -100,7 +100,7 @@ class reclaimer {
     }
     const bool exec = (st.st_mode & 0111) != 0;
     if (mode != (exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB)) return false;
-    unique_fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    base::unique_fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.fd < 0) return false;
     const std::string via = "/proc/self/fd/" + std::to_string(fd.fd);
     // Raw (as a checkout wrote it) or filtered (as a snapshot records it).
@@ -111,7 +111,7 @@ class reclaimer {
   }
 
   void survey(int dir_fd, const std::string& rel, std::vector<std::string>& kept) {
-    unique_fd own(::dup(dir_fd));
+    base::unique_fd own(::dup(dir_fd));
     DIR* dir = own.fd >= 0 ? ::fdopendir(own.fd) : nullptr;
     if (!dir) {
       kept.push_back((rel.empty() ? "." : rel) + ": cannot read the directory");
@@ -132,7 +132,7 @@ class reclaimer {
           plan_.push_back({child, st, false, true});
           continue;
         }
-        unique_fd sub(::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        base::unique_fd sub(::openat(::dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (sub.fd < 0) {
           kept.push_back(child + ": cannot open the directory");
           continue;
@@ -172,7 +172,7 @@ class reclaimer {
       const auto slash = r.rel.rfind('/');
       const std::string dir = slash == std::string::npos ? "" : r.rel.substr(0, slash);
       const std::string name = slash == std::string::npos ? r.rel : r.rel.substr(slash + 1);
-      unique_fd dfd(open_dir_at(root_fd, dir));
+      base::unique_fd dfd(open_dir_at(root_fd, dir));
       struct stat now;
       if (dfd.fd < 0 || ::fstatat(dfd.fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || !same_stat(now, r.st)) {
         kept.push_back(r.rel + ": changed while the work tree was being reclaimed");
@@ -188,7 +188,7 @@ class reclaimer {
     // rmdir refuses a directory something was created in meanwhile.
     for (const auto& d : dirs_) {
       const auto slash = d.rfind('/');
-      unique_fd parent(open_dir_at(root_fd, slash == std::string::npos ? "" : d.substr(0, slash)));
+      base::unique_fd parent(open_dir_at(root_fd, slash == std::string::npos ? "" : d.substr(0, slash)));
       const std::string name = slash == std::string::npos ? d : d.substr(slash + 1);
       if (parent.fd < 0 || ::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {
         kept.push_back(d + ": something was written there while the work tree was being reclaimed");

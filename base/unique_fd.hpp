@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-namespace agentgit::sessions {
+namespace agentgit::base {
 
 struct unique_fd {
   int fd = -1;
@@ -31,4 +31,4 @@ struct unique_fd {
   }
 };
 
-}  // namespace agentgit::sessions
+}  // namespace agentgit::base
