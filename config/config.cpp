@@ -246,8 +246,7 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     else if (key == "session_idle_timeout") cfg.session_idle_timeout = duration_of(v, path, key);
     else if (key == "commit_mode") {
       const std::string s = string_of(v, path, key);
-      if (s == "every-call") cfg.mode = commit_mode::every_call;
-      else if (s == "on-change") cfg.mode = commit_mode::on_change;
+      if (auto mode = sessions::parse_record_mode(s)) cfg.mode = *mode;
       else bad(path, key, "'" + s + "' must be \"every-call\" or \"on-change\"");
     } else if (key == "auth") read_auth(cfg, v, path);
     else if (key == "commits") read_commits(cfg, v, path);

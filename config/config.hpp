@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gitproto/services.hpp"
+#include "sessions/session_types.hpp"
 
 namespace agentgit::config {
 
@@ -21,18 +22,15 @@ struct config_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class commit_mode { every_call, on_change };
+// When a checkpoint commits, and who commits: the session engine's own
+// types (one definition, sessions/session_types.hpp).
+using commit_mode = sessions::record_mode;
+using person = sessions::person;
 
 struct user {
   std::string name;
   std::string password_hash;
   std::map<std::string, gitproto::access_level> access;  // glob -> level
-};
-
-// "Name <email>" of session commits.
-struct person {
-  std::string name;
-  std::string email;
 };
 
 // What any one client may cost; every field is a key of [limits].

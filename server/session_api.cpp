@@ -26,8 +26,8 @@ json::object session_json(const server_state& st, const api_request& req, const 
                       {"clone_url", clone_url(st, req.host, s.repo)},
                       {"workdir", s.workdir},
                       {"head", s.head},
-                      {"state", s.state},
-                      {"commit_mode", s.mode == sessions::record_mode::on_change ? "on-change" : "every-call"},
+                      {"state", sessions::name_of(s.state)},
+                      {"commit_mode", sessions::name_of(s.mode)},
                       {"created", s.created},
                       {"last_activity", s.last_activity},
                       {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)}};
@@ -40,7 +40,7 @@ json::array strings(const std::vector<std::string>& v) {
 }
 
 json::object turn_json(const sessions::turn_result& r) {
-  json::object o{{"result", r.result},
+  json::object o{{"result", sessions::name_of(r.result)},
                  {"commit", r.commit},
                  {"changed", strings(r.changed)},
                  {"incoming", strings(r.incoming)},
@@ -113,9 +113,8 @@ string_response start_session(server_state& st, const api_request& req) {
       if (auto denied = deny(st, req.who, *src, access_level::read, answer_style::json)) return std::move(*denied);
   }
   if (auto mode = string_field(o, "commit_mode")) {
-    if (*mode == "every-call") start.mode = sessions::record_mode::every_call;
-    else if (*mode == "on-change") start.mode = sessions::record_mode::on_change;
-    else return bad_field("INVALID_COMMIT_MODE", "\"commit_mode\" must be \"every-call\" or \"on-change\"");
+    start.mode = sessions::parse_record_mode(*mode);
+    if (!start.mode) return bad_field("INVALID_COMMIT_MODE", "\"commit_mode\" must be \"every-call\" or \"on-change\"");
   }
   // The repo name (session-ID by default) is only known inside start().
   std::optional<string_response> refusal;

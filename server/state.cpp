@@ -55,9 +55,7 @@ server_state::server_state(config::server_config c, std::string git_path)
       auth(accounts_of(cfg), config::anonymous_access(cfg), &tokens),
       repos(cfg.data_dir),
       sessions(repos, cfg.data_dir,
-               sessions::identity{{cfg.author.name, cfg.author.email}, {cfg.committer.name, cfg.committer.email}},
-               cfg.mode == config::commit_mode::on_change ? sessions::record_mode::on_change
-                                                           : sessions::record_mode::every_call),
+               sessions::identity{cfg.author, cfg.committer}, cfg.mode),
       git(std::move(git_path)),
       temp_dir(cfg.data_dir / "tmp"),
       logins(throttle_settings(cfg.limit)),

@@ -24,101 +24,12 @@
 #include <vector>
 
 #include "sessions/repo_store.hpp"
+#include "sessions/session_types.hpp"
 #include "sessions/worktree_io.hpp"  // is_valid_worktree_path
 
 struct git_repository;  // libgit2
 
 namespace agentgit::sessions {
-
-// Failures a caller can act on; `code` is the API's stable error code.
-struct session_error : std::runtime_error {
-  enum class kind { not_found, invalid, conflict, gone, forbidden };
-  session_error(kind k, std::string code, const std::string& message)
-      : std::runtime_error(message), what_kind(k), code(std::move(code)) {}
-  kind what_kind;
-  std::string code;
-};
-
-enum class record_mode { every_call, on_change };
-
-struct person {
-  std::string name;
-  std::string email;
-};
-
-// Who session commits are by: the author (the agent) and the committer
-// (this server), both configurable.
-struct identity {
-  person author{"agent", "agent@agentgit.localhost"};
-  person committer{"agentgit", "agentgit@localhost"};
-};
-
-struct session_info {
-  std::string id;
-  std::string repo;
-  std::string branch;
-  std::string task;
-  std::string workdir;
-  std::string head;          // the commit the work tree was last made from
-  std::string state;         // "active" | "idle" | "ended"
-  std::int64_t created = 0;  // unix seconds
-  std::int64_t last_activity = 0;
-  record_mode mode = record_mode::every_call;
-  // Not stored: whether the work tree's changes are tracked by the shared
-  // inotify watcher (false: each snapshot walks the whole tree); unknown
-  // until the session's first turn since the server started.
-  std::optional<bool> change_tracking;
-};
-
-struct start_request {
-  std::string task;
-  std::optional<std::string> name;         // repo name; default session-ID
-  std::optional<std::string> from_repo;
-  std::optional<std::string> from_branch;
-  std::optional<record_mode> mode;
-  // Asked with the repo name the session will get (the default one is only
-  // known here) before anything is created; false refuses the start.
-  std::function<bool(const std::string& repo)> may_create;
-};
-
-struct checkpoint_request {
-  std::string tool;
-  std::string summary;
-  std::optional<std::string> call_id;
-  std::string user = "anonymous";  // for the audit log
-};
-
-struct turn_result {
-  std::string result;                   // checkpoint: "committed" | "no-op"; sync: "synced" | "no-op"
-  std::string commit;                   // the session's head after the call
-  std::vector<std::string> changed;     // what the agent changed
-  std::vector<std::string> incoming;    // what pushes brought into the work tree
-  std::vector<std::string> conflicts;   // files left with conflict markers
-  std::vector<std::string> problems;    // what the snapshot left out, and why
-};
-
-// A patch as `git diff` prints it, bounded: a file of more than
-// max_file_bytes on either side is "Binary files … differ" (as git does
-// past core.bigFileThreshold), and the patch stops (truncated) before
-// max_patch_bytes.
-struct patch_text {
-  static constexpr std::size_t max_file_bytes = 1 << 20;
-  static constexpr std::size_t max_patch_bytes = 4 << 20;
-  std::string text;
-  bool truncated = false;
-};
-
-struct log_entry {
-  std::string commit;
-  std::string summary;
-  std::string author;
-  std::int64_t time = 0;
-  std::vector<std::string> parents;
-};
-
-// Something happened in a session: "commit", "push" or "sync", with a JSON
-// object as text for the event stream.
-using event_sink = std::function<void(const std::string& session, const std::string& event, const std::string& json)>;
 
 class session_store {
  public:

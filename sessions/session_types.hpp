@@ -191,4 +191,8 @@ struct log_entry {
   std::vector<std::string> parents;
 };
 
+// Something happened in a session: "commit", "push" or "sync", with a JSON
+// object as text for the event stream.
+using event_sink = std::function<void(const std::string& session, const std::string& event, const std::string& json)>;
+
 }  // namespace agentgit::sessions
