@@ -79,6 +79,25 @@ int open_parent(const std::filesystem::path& root, const std::vector<std::string
   throw worktree_error("cannot open " + part + ": " + std::strerror(walk.error));
 }
 
+// The entry at `rel`, the last component not followed: the directory that
+// holds it (closed when one on the way is missing) and its stat data;
+// `error` is why it could not be looked at (ENOENT: it is missing).
+struct entry_at {
+  std::vector<std::string> parts;
+  base::unique_fd dir;
+  struct stat st {};
+  int error = ENOENT;
+  const std::string& name() const { return parts.back(); }
+};
+
+entry_at look_up(const std::filesystem::path& root, const std::string& rel) {
+  entry_at e;
+  e.parts = split(rel);
+  e.dir.reset(open_parent(root, e.parts, false));
+  if (e.dir.fd >= 0) e.error = ::fstatat(e.dir.fd, e.name().c_str(), &e.st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+  return e;
+}
+
 std::string temp_name(const std::string& base) {
   return ".agentgit-tmp-" + base::random_hex(16) + "-" + base.substr(0, 32);
 }
@@ -176,14 +195,12 @@ void worktree_symlink(const std::filesystem::path& root, const std::string& rel,
 }
 
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel) {
-  const auto parts = split(rel);
-  base::unique_fd dir(open_parent(root, parts, false));
-  if (dir.fd < 0) return false;
-  struct stat st;
-  if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
-  if (S_ISDIR(st.st_mode)) throw worktree_error(rel + " is a directory");
-  if (::unlinkat(dir.fd, parts.back().c_str(), 0) != 0)
+  const entry_at e = look_up(root, rel);
+  if (e.error) return false;
+  if (S_ISDIR(e.st.st_mode)) throw worktree_error(rel + " is a directory");
+  if (::unlinkat(e.dir.fd, e.name().c_str(), 0) != 0)
     throw worktree_error("cannot delete " + rel + ": " + std::strerror(errno));
+  const auto& parts = e.parts;
   // Empty parents go too, as git would not keep them. Walk back up by name;
   // each is still opened without following links.
   for (std::size_t depth = parts.size() - 1; depth > 0; --depth) {
@@ -195,17 +212,12 @@ bool worktree_remove(const std::filesystem::path& root, const std::string& rel) 
 }
 
 entry_kind worktree_entry_kind(const std::filesystem::path& root, const std::string& rel) {
-  const auto parts = split(rel);
-  base::unique_fd dir(open_parent(root, parts, false));
-  if (dir.fd < 0) return entry_kind::missing;
-  struct stat st;
-  if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return entry_kind::missing;
-    throw worktree_error("cannot look at " + rel + ": " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return entry_kind::directory;
-  if (S_ISLNK(st.st_mode)) return entry_kind::symlink;
-  if (S_ISREG(st.st_mode)) return entry_kind::file;
+  const entry_at e = look_up(root, rel);
+  if (e.error == ENOENT) return entry_kind::missing;
+  if (e.error) throw worktree_error("cannot look at " + rel + ": " + std::strerror(e.error));
+  if (S_ISDIR(e.st.st_mode)) return entry_kind::directory;
+  if (S_ISLNK(e.st.st_mode)) return entry_kind::symlink;
+  if (S_ISREG(e.st.st_mode)) return entry_kind::file;
   return entry_kind::other;
 }
 
@@ -247,13 +259,10 @@ void remove_below(int parent, const std::string& name, const std::string& rel) {
 }  // namespace
 
 bool worktree_remove_tree(const std::filesystem::path& root, const std::string& rel) {
-  const auto parts = split(rel);
-  base::unique_fd dir(open_parent(root, parts, false));
-  if (dir.fd < 0) return false;
-  struct stat st;
-  if (::fstatat(dir.fd, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
-  if (!S_ISDIR(st.st_mode)) throw worktree_error(rel + " is not a directory");
-  remove_below(dir.fd, parts.back(), rel);
+  const entry_at e = look_up(root, rel);
+  if (e.error) return false;
+  if (!S_ISDIR(e.st.st_mode)) throw worktree_error(rel + " is not a directory");
+  remove_below(e.dir.fd, e.name(), rel);
   return true;
 }
 
