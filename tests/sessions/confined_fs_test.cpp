@@ -5,13 +5,16 @@
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using namespace agentgit::sessions;
 namespace fs = std::filesystem;
@@ -192,4 +195,51 @@ TEST_CASE("worktree_io: invalid paths are refused and write nothing") {
   CHECK(t.outside_listing() == before);
   CHECK_FALSE(fs::exists(t.tmp.path / "x.txt"));
   CHECK(fs::is_empty(t.wt));
+}
+
+TEST_CASE("confined_fs: walk_dirs opens or creates directories and says where it stopped, never through a link") {
+  trees t;
+  CHECK(path_components("").empty());
+  CHECK(path_components("a/b/c") == std::vector<std::string>{"a", "b", "c"});
+  const auto root = [&] { return agentgit::base::unique_fd(::open(t.wt.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); };
+
+  {
+    dir_walk w = walk_dirs(root(), path_components("a/b"), false);
+    CHECK(w.dir.fd < 0);
+    CHECK(w.error == ENOENT);
+    CHECK(w.failed == 0);
+    CHECK_FALSE(fs::exists(t.wt / "a"));
+  }
+  {
+    dir_walk w = walk_dirs(root(), path_components("a/b"), true);
+    REQUIRE(w.dir.fd >= 0);
+    CHECK(w.error == 0);
+    // The descriptor is the directory a/b.
+    agentgit::base::unique_fd f(::openat(w.dir.fd, "here", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    CHECK(f.fd >= 0);
+    CHECK(fs::exists(t.wt / "a/b/here"));
+  }
+  {
+    dir_walk w = walk_dirs(root(), {}, false);
+    CHECK(w.dir.fd >= 0);  // no names: the start itself
+  }
+  fs::create_symlink(t.outside, t.wt / "a/link");
+  put(t.wt / "a/file", "f");
+  const std::string before = t.outside_listing();
+  for (const bool create : {false, true}) {
+    CAPTURE(create);
+    dir_walk through_link = walk_dirs(root(), path_components("a/link/new"), create);
+    CHECK(through_link.dir.fd < 0);
+    // Linux says ENOTDIR for O_DIRECTORY | O_NOFOLLOW on a link, others ELOOP.
+    CHECK((through_link.error == ENOTDIR || through_link.error == ELOOP));
+    CHECK(through_link.failed == 1);
+    dir_walk through_file = walk_dirs(root(), path_components("a/file/new"), create);
+    CHECK(through_file.dir.fd < 0);
+    CHECK(through_file.error == ENOTDIR);
+    CHECK(through_file.failed == 1);
+  }
+  CHECK(t.outside_listing() == before);
+  dir_walk from_nothing = walk_dirs(agentgit::base::unique_fd(-1), path_components("a"), false);
+  CHECK(from_nothing.dir.fd < 0);
+  CHECK(from_nothing.error != 0);
 }
