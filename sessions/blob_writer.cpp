@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "sessions/git_ptr.hpp"
-#include "sessions/worktree_io.hpp"
+#include "sessions/confined_fs.hpp"
 
 namespace agentgit::sessions {
 namespace {

@@ -10,7 +10,7 @@
 
 namespace agentgit::sessions {
 
-// Writes blob `id` at `rel` (worktree_io's rules: confined, atomic) as a
+// Writes blob `id` at `rel` (confined_fs's rules: confined, atomic) as a
 // symlink, an executable or a plain file, as `mode` says. A blob over
 // large_blob_bytes is copied in pieces when the object database can
 // stream it (a loose object, which is what a push of a few objects

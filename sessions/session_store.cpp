@@ -9,6 +9,8 @@
 #include "gitproto/repo_name.hpp"
 #include "sessions/call_fields.hpp"
 #include "sessions/call_log.hpp"
+#include "sessions/fsck_rules.hpp"
+#include "sessions/git_names.hpp"
 #include "sessions/git_ops.hpp"
 #include "sessions/history.hpp"
 #include "sessions/session_meta.hpp"

@@ -25,7 +25,7 @@
 
 #include "sessions/repo_store.hpp"
 #include "sessions/session_types.hpp"
-#include "sessions/worktree_io.hpp"  // is_valid_worktree_path
+#include "sessions/confined_fs.hpp"  // opened_file
 
 struct git_repository;  // libgit2
 

@@ -18,7 +18,8 @@
 #include "sessions/repo_store.hpp"
 #include "base/fd_io.hpp"
 #include "base/unique_fd.hpp"
-#include "sessions/worktree_io.hpp"
+#include "sessions/fsck_rules.hpp"
+#include "sessions/git_names.hpp"
 
 namespace agentgit::sessions {
 namespace {
@@ -58,7 +59,7 @@ std::string join(const std::string& dir, const std::string& name) { return dir.e
 
 // Names git refuses in a tree (with core.protectNTFS/HFS, as libgit2 does
 // by default): .git in any case or Windows spelling, backslashes.
-// The same rule as paths from clients (worktree_io): a tree holding such
+// The same rule as paths from clients (git_names): a tree holding such
 // a name would be refused by git clients on checkout.
 bool refused_name(const std::string& name) {
   return name.find('\\') != std::string::npos || is_dotgit_name(name);

@@ -26,7 +26,7 @@
 // - `.git` entries and other names git refuses are not snapshotted but
 //   reported; so is anything `git fsck --strict` would refuse: a
 //   `.gitmodules` that is a symlink, a directory or has option-like values,
-//   a `.gitattributes` with over-long lines (see worktree_io.hpp);
+//   a `.gitattributes` with over-long lines (see fsck_rules.hpp);
 // - FIFOs, sockets and devices are reported, never opened; a `.gitignore`
 //   or `.gitattributes` that is not a regular file (libgit2 would block
 //   reading a FIFO) stops its directory from being re-read, and is reported;

@@ -2,7 +2,8 @@
 #include "sessions/tree_checkout.hpp"
 
 #include "sessions/blob_writer.hpp"
-#include "sessions/worktree_io.hpp"
+#include "sessions/confined_fs.hpp"
+#include "sessions/git_names.hpp"
 
 namespace agentgit::sessions {
 namespace fs = std::filesystem;

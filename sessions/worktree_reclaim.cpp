@@ -11,9 +11,10 @@
 #include <string>
 
 #include "sessions/blob_writer.hpp"
+#include "sessions/confined_fs.hpp"
+#include "sessions/git_names.hpp"
 #include "sessions/git_ptr.hpp"
 #include "base/unique_fd.hpp"
-#include "sessions/worktree_io.hpp"
 
 namespace agentgit::sessions {
 namespace fs = std::filesystem;
@@ -29,20 +30,10 @@ bool same_stat(const struct stat& a, const struct stat& b) {
          a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
 }
 
-// Opens directory `rel` below `root_fd`, never through a symlink.
-int open_dir_at(int root_fd, const std::string& rel) {
-  int fd = ::dup(root_fd);
-  std::size_t start = 0;
-  while (fd >= 0 && start < rel.size()) {
-    auto slash = rel.find('/', start);
-    if (slash == std::string::npos) slash = rel.size();
-    const std::string part = rel.substr(start, slash - start);
-    const int next = ::openat(fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    ::close(fd);
-    fd = next;
-    start = slash + 1;
-  }
-  return fd;
+// Opens directory `rel` below `root_fd` (confined_fs's walk: never
+// through a symlink); -1 on any failure.
+base::unique_fd open_dir_at(int root_fd, const std::string& rel) {
+  return walk_dirs(base::unique_fd(::dup(root_fd)), path_components(rel), false).dir;
 }
 
 struct removal {
@@ -172,7 +163,7 @@ class reclaimer {
       const auto slash = r.rel.rfind('/');
       const std::string dir = slash == std::string::npos ? "" : r.rel.substr(0, slash);
       const std::string name = slash == std::string::npos ? r.rel : r.rel.substr(slash + 1);
-      base::unique_fd dfd(open_dir_at(root_fd, dir));
+      base::unique_fd dfd = open_dir_at(root_fd, dir);
       struct stat now;
       if (dfd.fd < 0 || ::fstatat(dfd.fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || !same_stat(now, r.st)) {
         kept.push_back(r.rel + ": changed while the work tree was being reclaimed");
@@ -188,7 +179,7 @@ class reclaimer {
     // rmdir refuses a directory something was created in meanwhile.
     for (const auto& d : dirs_) {
       const auto slash = d.rfind('/');
-      base::unique_fd parent(open_dir_at(root_fd, slash == std::string::npos ? "" : d.substr(0, slash)));
+      base::unique_fd parent = open_dir_at(root_fd, slash == std::string::npos ? "" : d.substr(0, slash));
       const std::string name = slash == std::string::npos ? d : d.substr(slash + 1);
       if (parent.fd < 0 || ::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {
         kept.push_back(d + ": something was written there while the work tree was being reclaimed");

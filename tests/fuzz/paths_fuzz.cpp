@@ -1,7 +1,7 @@
 // Fuzzes the two rules that turn client strings into file paths: repo
 // names (gitproto/repo_name.hpp) and work-tree-relative paths
-// (sessions/worktree_io.hpp), the latter also through the real file
-// operations in a temporary directory.
+// (sessions/git_names.hpp), the latter also through the real file
+// operations (sessions/confined_fs.hpp) in a temporary directory.
 //
 // Invariants: a canonical repo name matches [A-Za-z0-9][A-Za-z0-9._-]{0,99},
 // has no `..`, does not end in `.lock` or `.git`, is what the client wrote
@@ -24,7 +24,8 @@
 
 #include "fuzz_check.hpp"
 #include "gitproto/repo_name.hpp"
-#include "sessions/worktree_io.hpp"
+#include "sessions/confined_fs.hpp"
+#include "sessions/git_names.hpp"
 
 using namespace agentgit;
 
