@@ -38,11 +38,6 @@ constexpr std::uint32_t watch_mask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOS
                                      IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
                                      IN_DONT_FOLLOW | IN_EXCL_UNLINK;
 
-// Racy git: a file changed within the clock's granularity of being hashed
-// may change again without its stat data changing; such files are
-// re-hashed next time.
-constexpr std::int64_t racy_window_ns = 2'000'000'000;
-
 std::int64_t now_ns() {
   struct timespec t;
   ::clock_gettime(CLOCK_REALTIME, &t);
@@ -459,7 +454,7 @@ void snapshotter::scan_dir(dir_node& node, const std::string& rel, int fd, snaps
       continue;
     }
     ++out.hashed;
-    fresh.racy = now - std::max(fresh.mtime, fresh.ctime) < racy_window_ns;
+    fresh.racy = now - std::max(fresh.mtime, fresh.ctime) < racy_window_ns_;
     if (!known || !git_oid_equal(&it->second.oid, &fresh.oid) || it->second.git_mode != fresh.git_mode) changed = true;
     node.files[name] = fresh;
     seen_files.insert(name);

@@ -94,6 +94,14 @@ class snapshotter {
   // reports (default: a minute; 10,000 files take 10-40 ms).
   void set_stat_walk_interval(std::chrono::seconds every) { stat_walk_every_ = every.count(); }
 
+  // Racy git: a file changed within the timestamp granularity of being
+  // hashed may change again without its stat data changing, so a file whose
+  // mtime or ctime was this close to the time it was hashed is hashed again
+  // when its directory is next read, and by a snapshotter reading the stat
+  // cache (default: 2 s). Tests set 0 to count hashing exactly without
+  // waiting for files to age.
+  void set_racy_window(std::chrono::nanoseconds window) { racy_window_ns_ = window.count(); }
+
   // Whether changes are tracked by the shared inotify watcher (see
   // dir_watcher.hpp); false: every snapshot walks the whole tree (no
   // instance, or out of watches).
@@ -141,6 +149,7 @@ class snapshotter {
   std::int64_t last_save_ = 0;           // steady clock, seconds
   std::int64_t stat_walk_every_ = 60;    // seconds
   std::int64_t last_stat_walk_ = 0;      // steady clock, seconds
+  std::int64_t racy_window_ns_ = 2'000'000'000;  // see set_racy_window
 };
 
 }  // namespace agentgit::sessions
