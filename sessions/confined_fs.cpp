@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/fd_io.hpp"
+#include "base/unique_dir.hpp"
 #include "base/random_id.hpp"
 #include "sessions/git_names.hpp"
 
@@ -232,25 +233,15 @@ void remove_below(int parent, const std::string& name, const std::string& rel) {
     throw worktree_error("cannot delete " + rel + ": " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) {
-    const int fd = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) throw worktree_error("cannot open " + rel + ": " + std::strerror(errno));
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-      ::close(fd);
-      throw worktree_error("cannot open " + rel + ": " + std::strerror(errno));
-    }
+    base::unique_fd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    const base::unique_dir d = base::open_dir_stream(fd);
+    if (!d) throw worktree_error("cannot open " + rel + ": " + std::strerror(errno));
     std::vector<std::string> names;
-    while (const struct dirent* e = ::readdir(d)) {
+    while (const struct dirent* e = ::readdir(d.get())) {
       const std::string child = e->d_name;
       if (child != "." && child != "..") names.push_back(child);
     }
-    try {
-      for (const auto& child : names) remove_below(::dirfd(d), child, rel + "/" + child);
-    } catch (...) {
-      ::closedir(d);
-      throw;
-    }
-    ::closedir(d);
+    for (const auto& child : names) remove_below(::dirfd(d.get()), child, rel + "/" + child);
   }
   if (::unlinkat(parent, name.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)
     throw worktree_error("cannot delete " + rel + ": " + std::strerror(errno));

@@ -14,26 +14,35 @@ namespace agentgit::sessions {
 namespace fs = std::filesystem;
 namespace {
 
-// Opens `path` with `flags`, writes all of `content` and fsyncs it.
-void write_file_synced(const fs::path& path, int flags, const std::string& content) {
-  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+// Opens `path` with `flags`, writes all of `content` and (when `sync`)
+// fsyncs it.
+void write_file(const fs::path& path, int flags, mode_t mode, bool sync, const std::string& content) {
+  const int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, mode);
   if (fd < 0) throw repo_error("cannot write " + path.string() + ": " + std::strerror(errno));
   std::string failure;
   if (const int err = base::write_all(fd, content))
     failure = "cannot write " + path.string() + ": " + std::strerror(err);
-  if (failure.empty() && ::fsync(fd) != 0) failure = "cannot sync " + path.string() + ": " + std::strerror(errno);
-  ::close(fd);
+  if (failure.empty() && sync && ::fsync(fd) != 0) failure = "cannot sync " + path.string() + ": " + std::strerror(errno);
+  if (::close(fd) != 0 && failure.empty()) failure = "cannot write " + path.string() + ": " + std::strerror(errno);
   if (!failure.empty()) throw repo_error(failure);
 }
 
 }  // namespace
 
-void write_atomically(const fs::path& path, const std::string& content) {
+void write_atomically(const fs::path& path, const std::string& content, const atomic_write_options& how) {
   const fs::path tmp = path.string() + ".tmp";
-  write_file_synced(tmp, O_TRUNC, content);
-  fs::rename(tmp, path);
+  try {
+    write_file(tmp, O_TRUNC | O_NOFOLLOW, how.mode, how.sync, content);
+    fs::rename(tmp, path);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
 }
 
-void append_synced(const fs::path& path, const std::string& line) { write_file_synced(path, O_APPEND, line); }
+void append_synced(const fs::path& path, const std::string& line) {
+  write_file(path, O_APPEND, 0644, true, line);
+}
 
 }  // namespace agentgit::sessions

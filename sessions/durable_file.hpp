@@ -3,14 +3,25 @@
 // file.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
 namespace agentgit::sessions {
 
-// Temp file beside `path`, fsync, rename: a crash leaves the old file or
-// the new one, never a torn one.
-void write_atomically(const std::filesystem::path& path, const std::string& content);
+struct atomic_write_options {
+  mode_t mode = 0644;  // of the new file
+  // fsync before the rename. Without it a crash may leave an empty or torn
+  // file under the new name: only for caches, which are checked on reading.
+  bool sync = true;
+};
+
+// Temp file beside `path` (never through a symlink), fsync, rename: a crash
+// leaves the old file or the new one, never a torn one. On failure the temp
+// file is removed.
+void write_atomically(const std::filesystem::path& path, const std::string& content,
+                      const atomic_write_options& how = {});
 // Appends `line` to `path` (created 0644 if missing) with one write(2) on an
 // O_APPEND descriptor, then fsyncs it.
 void append_synced(const std::filesystem::path& path, const std::string& line);

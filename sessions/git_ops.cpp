@@ -9,6 +9,11 @@ void check(int rc, const std::string& what) {
   throw repo_error(what + ": " + (e && e->message ? e->message : "libgit2 error " + std::to_string(rc)));
 }
 
+std::string last_git_error() {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "libgit2 error";
+}
+
 std::string hex(const git_oid& oid) {
   char buf[GIT_OID_HEXSZ + 1];
   git_oid_tostr(buf, sizeof buf, &oid);

@@ -18,6 +18,8 @@ namespace agentgit::sessions {
 
 // Throws repo_error("WHAT: libgit2's message") when rc < 0.
 void check(int rc, const std::string& what);
+// libgit2's message for the last call that failed on this thread.
+std::string last_git_error();
 
 // An object id as 40 hex digits, and back (repo_error when not one).
 std::string hex(const git_oid& oid);

@@ -1,5 +1,5 @@
 // Owning pointers for libgit2 objects: each frees its object with the
-// matching git_*_free.
+// matching git_*_free (and owned_buf, a git_buf disposed of).
 #pragma once
 
 #include <git2.h>
@@ -34,5 +34,14 @@ using conflict_iter_ptr = git_ptr<git_index_conflict_iterator, git_index_conflic
 using object_ptr = git_ptr<git_object, git_object_free>;
 using config_ptr = git_ptr<git_config, git_config_free>;
 using ref_iter_ptr = git_ptr<git_reference_iterator, git_reference_iterator_free>;
+
+// A git_buf for libgit2 to fill, disposed of when it goes.
+struct owned_buf {
+  git_buf buf = GIT_BUF_INIT;
+  owned_buf() = default;
+  ~owned_buf() { git_buf_dispose(&buf); }
+  owned_buf(const owned_buf&) = delete;
+  owned_buf& operator=(const owned_buf&) = delete;
+};
 
 }  // namespace agentgit::sessions

@@ -34,7 +34,6 @@
 //   recorded version: the snapshotter's own, else the base tree's.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -48,6 +47,10 @@ struct git_repository;
 struct git_tree;
 
 namespace agentgit::sessions {
+
+struct dir_node;
+struct recorded_file;
+class tree_writer;
 
 struct snapshot_result {
   std::string tree;                   // hex id of the root tree
@@ -91,6 +94,14 @@ class snapshotter {
   // reports (default: a minute; 10,000 files take 10-40 ms).
   void set_stat_walk_interval(std::chrono::seconds every) { stat_walk_every_ = every.count(); }
 
+  // Racy git: a file changed within the timestamp granularity of being
+  // hashed may change again without its stat data changing, so a file whose
+  // mtime or ctime was this close to the time it was hashed is hashed again
+  // when its directory is next read, and by a snapshotter reading the stat
+  // cache (default: 2 s). Tests set 0 to count hashing exactly without
+  // waiting for files to age.
+  void set_racy_window(std::chrono::nanoseconds window) { racy_window_ns_ = window.count(); }
+
   // Whether changes are tracked by the shared inotify watcher (see
   // dir_watcher.hpp); false: every snapshot walks the whole tree (no
   // instance, or out of watches).
@@ -102,33 +113,16 @@ class snapshotter {
   bool saw_changes();
 
  private:
-  struct file_entry;
-  struct dir_node;
-  struct tree_entry;
-
   void drain_events();
   void recheck_blind_spots();
   void stat_walk(dir_node& node, const std::string& rel, int fd);
   void scan_pass(snapshot_result& out);
   void scan_dir(dir_node& node, const std::string& rel, int fd, snapshot_result& out);
   void dir_unreadable(dir_node& node, const std::string& rel, const std::string& why, snapshot_result& out);
-  void update_kept(const std::string& base_tree);
-  void kept_entries(const std::string& rel, const dir_node* node, std::vector<tree_entry>& out);
-  // Why the file was not recorded, or nullopt; what was recorded other
-  // than `git add` would is added to `problems`.
-  std::optional<std::string> record_file(int dir_fd, const std::string& name, const std::string& rel,
-                                         file_entry& fresh, std::vector<std::string>& problems);
-  std::optional<std::string> record_link(int dir_fd, const std::string& name, file_entry& fresh);
-  std::optional<std::string> stream_blob(int fd, std::size_t size, file_entry& fresh);
   int open_dir(const std::string& rel) const;
   void add_watch(const std::string& rel);
-  // Rebuilds what changed below `node`; true when its tree was rebuilt.
-  bool build_tree(dir_node& node, const std::string& rel);
-  bool is_ignored(const std::string& rel, bool is_dir);
   bool tracked(const std::string& rel, bool is_dir);
-  std::optional<file_entry> base_file(const std::string& rel);
-  dir_node* find_dir(const std::string& rel);
-  bool below_unreadable(const std::string& rel);
+  std::optional<recorded_file> base_file(const std::string& rel);
   void mark_dirty(const std::string& rel);
   void invalidate(const std::string& path);
   void invalidate_between(const std::string& from_tree, const std::string& to_tree);
@@ -138,6 +132,7 @@ class snapshotter {
   std::filesystem::path root_;
   std::filesystem::path cache_file_;
   std::unique_ptr<dir_node> tree_;
+  std::unique_ptr<tree_writer> trees_;
   std::uint64_t sub_;                    // this snapshotter's subscription to dir_watcher::shared()
   bool watching_ = false;                // set at each full scan
   std::map<int, std::string> watches_;   // wd -> dir path ("" = root)
@@ -147,12 +142,6 @@ class snapshotter {
   bool full_scan_ = true;
   bool rescan_all_ = false;              // set during a pass: walk everything once more
   git_tree* base_ = nullptr;             // during snapshot(): the base tree
-  struct kept_entry {
-    std::uint32_t mode = 0;
-    std::array<unsigned char, 20> id{};
-  };
-  std::map<std::string, kept_entry> kept_;  // base tree entries the work tree cannot hold
-  std::string kept_base_;            // the base tree kept_ are from
   std::string last_tree_;                // what the last snapshot gave
   std::uint64_t events_ = 0;             // inotify events read so far
   std::uint64_t events_reported_ = 0;    // events_ when a snapshot or saw_changes() last looked
@@ -160,6 +149,7 @@ class snapshotter {
   std::int64_t last_save_ = 0;           // steady clock, seconds
   std::int64_t stat_walk_every_ = 60;    // seconds
   std::int64_t last_stat_walk_ = 0;      // steady clock, seconds
+  std::int64_t racy_window_ns_ = 2'000'000'000;  // see set_racy_window
 };
 
 }  // namespace agentgit::sessions

@@ -14,6 +14,7 @@
 #include "sessions/confined_fs.hpp"
 #include "sessions/git_names.hpp"
 #include "sessions/git_ptr.hpp"
+#include "base/unique_dir.hpp"
 #include "base/unique_fd.hpp"
 
 namespace agentgit::sessions {
@@ -103,12 +104,12 @@ class reclaimer {
 
   void survey(int dir_fd, const std::string& rel, std::vector<std::string>& kept) {
     base::unique_fd own(::dup(dir_fd));
-    DIR* dir = own.fd >= 0 ? ::fdopendir(own.fd) : nullptr;
+    const base::unique_dir stream = base::open_dir_stream(own);
+    DIR* dir = stream.get();
     if (!dir) {
       kept.push_back((rel.empty() ? "." : rel) + ": cannot read the directory");
       return;
     }
-    own.release();  // the DIR owns it now
     while (const struct dirent* e = ::readdir(dir)) {
       if (kept.size() >= max_listed) break;
       const std::string name = e->d_name;
@@ -146,7 +147,6 @@ class reclaimer {
       }
       kept.push_back(child + ": not committed");
     }
-    ::closedir(dir);
   }
 
   bool remove_all(int root_fd, std::vector<std::string>& kept) {

@@ -434,6 +434,39 @@ TEST_CASE("snapshot: racy git: a same-size rewrite with the same mtime is still 
   CHECK(f.blob(third.tree, "racy.txt") == "cccc");
 }
 
+TEST_CASE("snapshot: files hashed within the racy window of their last change are hashed again") {
+  // The stat data of a file changed within the timestamp granularity of
+  // being hashed cannot vouch for it: such a file is read again whenever
+  // its directory is, and so by a new snapshotter reading the stat cache.
+  fixture f;
+  write(f.wt / "a.txt", "a\n");
+  write(f.wt / "dir/b.txt", "b\n");
+  const fs::path cache = f.tmp.path / "cache.stat";
+  std::string tree;
+  {
+    snapshotter snap(f.repo, f.wt, cache);
+    snap.set_racy_window(std::chrono::hours(1));  // every file just written is racy
+    const auto first = snap.snapshot("");
+    CHECK(first.hashed == 2);
+    // Its directory read again for a new file: a.txt is hashed again,
+    // though its stat data did not change (without inotify every
+    // directory is read, so dir/b.txt too).
+    write(f.wt / "c.txt", "c\n");
+    const auto r = snap.snapshot(first.tree);
+    CHECK(r.hashed == (snap.watching() ? 2 : 3));
+    tree = r.tree;
+  }
+  {
+    snapshotter again(f.repo, f.wt, cache);
+    again.set_racy_window(std::chrono::nanoseconds(0));
+    CHECK(again.snapshot(tree).hashed == 3);  // all racy in the cache
+  }
+  snapshotter settled(f.repo, f.wt, cache);
+  const auto r = settled.snapshot(tree);
+  CHECK(r.hashed == 0);  // hashed out of the window last time
+  CHECK(r.tree == tree);
+}
+
 TEST_CASE("snapshot: a full walk (a directory moved) still sees a same-size, same-mtime rewrite") {
   // A moved directory makes the snapshotter walk the whole tree with its
   // stat cache: the cache must not hide a racy change elsewhere.
@@ -831,14 +864,15 @@ TEST_CASE("snapshot: unchanged files are not re-hashed, also by a new snapshotte
   for (int d = 0; d < 4; ++d)
     for (int i = 0; i < 5; ++i) write(f.wt / ("d" + std::to_string(d)) / ("f" + std::to_string(i)), "v1\n");
   fs::create_symlink("d0/f0", f.wt / "link");
-  // Past the racy window (files changed within 2 s of being hashed are
-  // hashed again), so every count below is exact.
-  ::usleep(2'100'000);
+  // No racy window (files changed within it of being hashed are hashed
+  // again, see "files hashed within the racy window"), so every count
+  // below is exact without waiting for the files to age.
   const fs::path cache = f.tmp.path / "sessions/x.stat";
   fs::create_directories(cache.parent_path());
   std::string tree;
   {
     snapshotter snap(f.repo, f.wt, cache);
+    snap.set_racy_window(std::chrono::nanoseconds(0));
     const auto first = snap.snapshot("");
     CHECK(first.hashed == 21);
     CHECK(snap.snapshot(first.tree).hashed == 0);
@@ -846,9 +880,13 @@ TEST_CASE("snapshot: unchanged files are not re-hashed, also by a new snapshotte
     // The destructor writes the cache.
   }
   REQUIRE(fs::exists(cache));
-  const auto write_then_age = [&](const fs::path& p, const std::string& content) {
+  // A change the stat data show however fast the test runs: an mtime far
+  // from any the cache holds.
+  time_t next_mtime = 1'000'000'000;
+  const auto write_changed = [&](const fs::path& p, const std::string& content) {
     write(p, content);
-    ::usleep(2'100'000);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {next_mtime++, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
   };
 
   SUBCASE("a new snapshotter hashes nothing of an unchanged tree") {
@@ -858,13 +896,14 @@ TEST_CASE("snapshot: unchanged files are not re-hashed, also by a new snapshotte
     CHECK(r.hashed == 0);
   }
   SUBCASE("one file changed: exactly that one is hashed, by the old and by a new snapshotter") {
-    write_then_age(f.wt / "d2/f3", "v2, longer\n");
+    write_changed(f.wt / "d2/f3", "v2, longer\n");
     snapshotter again(f.repo, f.wt, cache);
+    again.set_racy_window(std::chrono::nanoseconds(0));
     const auto r = again.snapshot(tree);
     CHECK(r.hashed == 1);
     CHECK(f.blob(r.tree, "d2/f3") == "v2, longer");
     CHECK(r.tree == f.expected_tree(tree));
-    write_then_age(f.wt / "d1/f1", "v3\n");
+    write_changed(f.wt / "d1/f1", "v3\n");
     const auto r2 = again.snapshot(r.tree);
     CHECK(r2.hashed == 1);
     CHECK(f.changed_between(r.tree, r2.tree) == "M d1/f1");
@@ -974,10 +1013,10 @@ TEST_CASE("snapshot: timings for 10,000 files" * doctest::skip()) {
   std::string tree;
   {
     snapshotter snap(f.repo, f.wt, cache);
+    snap.set_racy_window(std::chrono::nanoseconds(0));  // the files just written are not hashed again
     auto t0 = std::chrono::steady_clock::now();
     tree = snap.snapshot("").tree;
     MESSAGE("first snapshot (hash all): " << ms(t0) << " ms");
-    ::sleep(3);  // past the racy window
     snap.reset();
     t0 = std::chrono::steady_clock::now();
     auto r = snap.snapshot(tree);
