@@ -16,7 +16,6 @@
 #include "server/connection.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
-#include "server/session_api.hpp"
 #include "server/smart_http.hpp"
 #include "server/streamed_response.hpp"
 
@@ -57,91 +56,14 @@ net::awaitable<bool> send_file(connection& c, request_parser& parser, api_respon
   co_return out.keep_alive();
 }
 
-net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
-  api_request req;
-  req.who = who;
-  req.method = parser.get().method();
-  req.segments = r.segments;
-  req.query = r.query;
-  req.host = std::string(parser.get()[http::field::host]);
-  const bool file_upload = r.segments.size() > 3 && r.segments[0] == "sessions" && r.segments[2] == "files";
-  const auto cap = file_upload ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
-  // Refusals that need no body come before reading it: a caller who may
-  // not write cannot make the server hold megabytes first.
-  // Only a session route looks anything up (the session's repo): the
-  // others are decided here, without a trip to the blocking pool.
-  std::optional<string_response> refused;
-  if (r.segments.size() >= 2 && r.segments[0] == "sessions") {
-    auto precheck = [&st = c.state, &req] { return precheck_api(st, req); };
-    refused = co_await offload(c.state, precheck);
-  } else {
-    refused = precheck_api(c.state, req);
-  }
-  if (refused) {
-    refused->keep_alive(false);  // the body is still on its way
-    co_return co_await send_response(c, parser, std::move(*refused));
-  }
-  std::optional<request_error> bad;
-  try {
-    req.body = co_await read_small_body(c, parser, cap);
-  } catch (const request_error& e) {
-    bad = e;
-  }
-  if (bad) {
-    string_response res = api_error(bad->status, bad->code, bad->what());
-    res.keep_alive(false);
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  // JSON bodies must say so: a browser cannot send application/json across
-  // origins without a preflight we never grant.
-  const std::string_view type = parser.get()[http::field::content_type];
-  if (!file_upload && !req.body.empty() && type.substr(0, 16) != "application/json") {
-    string_response res =
-        api_error(http::status::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", "send JSON with Content-Type: application/json");
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  auto work = [&st = c.state, &req] { return handle_api(st, req); };
-  api_response res = co_await offload(c.state, work);
-  if (res.file.fd >= 0) co_return co_await send_file(c, parser, std::move(res));
-  co_return co_await send_response(c, parser, std::move(res));
-}
-
-// The repo of session `id`, or nullopt when there is no such session.
-std::optional<std::string> session_repo(server_state& st, const std::string& id) {
-  try {
-    return st.sessions.get(id).repo;
-  } catch (const sessions::session_error&) {
-    return std::nullopt;
-  }
-}
-
-// GET /api/v1/sessions/ID/events: a text/event-stream of the session's
-// commit, push and sync events, with a keep-alive comment every 15 s.
+// GET /api/v1/sessions/ID/events, allowed: a text/event-stream of the
+// session's commit, push and sync events, with a keep-alive comment every
+// 15 s.
 net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id,
                                   const auth::principal& who) {
-  if (parser.get().method() != http::verb::get) {
-    string_response res = api_method_not_allowed("GET");
-    co_return co_await send_response(c, parser, std::move(res));
-  }
   auto& st = c.state;
-  // As every API route: callers who may do nothing learn nothing, not even
-  // whether the session exists.
-  if (auto nobody = require_someone(st, who, answer_style::json))
-    co_return co_await send_response(c, parser, std::move(*nobody));
-  // Subscribe before checking, so nothing published meanwhile is missed.
+  // Subscribed before the stream opens: what is published from then on reaches it.
   auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
-  auto check = [&st, &id] { return session_repo(st, id); };
-  const std::optional<std::string> repo = co_await offload(st, check);
-  std::optional<string_response> refusal;
-  if (!repo) {
-    refusal = session_not_found(id);
-  } else {
-    refusal = deny_session(st, who, id, *repo, gitproto::access_level::read);
-  }
-  if (refusal) {
-    st.events.unsubscribe(sub);
-    co_return co_await send_response(c, parser, std::move(*refusal));
-  }
   streamed_response res(c, parser.get().version(), "text/event-stream");
   try {
     co_await res.start();
@@ -174,6 +96,59 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
   }
   st.events.unsubscribe(sub);
   co_return false;
+}
+
+// An API call: its route matched once, the access it needs checked before
+// its body is read (a caller who may not write cannot make the server hold
+// megabytes first), the body read within its row's limit, then its handler
+// on the blocking pool.
+net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
+  api_request req;
+  req.who = who;
+  req.method = parser.get().method();
+  req.segments = r.segments;
+  req.query = r.query;
+  req.host = std::string(parser.get()[http::field::host]);
+  const api_match m = match_api(req.method, req.segments, req.query);
+  // Only a session route looks anything up (the session): the others are
+  // decided here, without a trip to the blocking pool.
+  api_access access;
+  if (m.target == api_target::session) {
+    auto check = [&st = c.state, &req, &m] { return check_api_access(st, req, m); };
+    access = co_await offload(c.state, check);
+  } else {
+    access = check_api_access(c.state, req, m);
+  }
+  if (access.refusal) co_return co_await send_response(c, parser, std::move(*access.refusal));
+  if (m.body == api_body::stream) {
+    if (auto answer = answer_without_handler(m, access.grant))
+      co_return co_await send_response(c, parser, std::move(*answer));
+    co_return co_await serve_events(c, parser, m.params.session, who);
+  }
+  const auto cap = m.body == api_body::file ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
+  std::optional<request_error> bad;
+  try {
+    req.body = co_await read_small_body(c, parser, cap);
+  } catch (const request_error& e) {
+    bad = e;
+  }
+  if (bad) {
+    string_response res = api_error(bad->status, bad->code, bad->what());
+    res.keep_alive(false);
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  // JSON bodies must say so: a browser cannot send application/json across
+  // origins without a preflight we never grant.
+  const std::string_view type = parser.get()[http::field::content_type];
+  if (m.body == api_body::json && !req.body.empty() && type.substr(0, 16) != "application/json") {
+    string_response res =
+        api_error(http::status::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", "send JSON with Content-Type: application/json");
+    co_return co_await send_response(c, parser, std::move(res));
+  }
+  auto work = [&st = c.state, &req, &m, &access] { return run_api(st, req, m, access.grant); };
+  api_response res = co_await offload(c.state, work);
+  if (res.file.fd >= 0) co_return co_await send_file(c, parser, std::move(res));
+  co_return co_await send_response(c, parser, std::move(res));
 }
 
 // "localhost", "127.x.y.z" or "[::1]", with or without a port; an empty
@@ -313,8 +288,6 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
     string_response res = unauthorized(style, who.error);
     co_return co_await send_response(c, parser, std::move(res));
   }
-  if (api && r.segments.size() == 3 && r.segments[0] == "sessions" && r.segments[2] == "events")
-    co_return co_await serve_events(c, parser, r.segments[1], who.who);
   if (api) co_return co_await serve_api(c, parser, r, who.who);
   co_return co_await serve_git(c, parser, r, who.who);
 }
