@@ -1,45 +1,39 @@
-// The REST API under /api/v1 as a function of a request: no sockets, so it
-// is tested directly. It runs on the blocking pool (it touches libgit2 and
-// the file system).
+// The REST API under /api/v1 as functions of a request, no sockets, so it
+// is tested directly: a route matched once (server/api_routes.hpp), the
+// access it needs checked once before its body is read, then its answer.
+// What touches the session store, libgit2 or the file system runs on the
+// blocking pool.
 #pragma once
 
-#include <cstdint>
+#include <optional>
 #include <string>
-#include <vector>
 
-#include "auth/authenticator.hpp"
-#include "server/responses.hpp"
-#include "server/state.hpp"
-#include "base/unique_fd.hpp"
+#include "server/api_routes.hpp"
 
 namespace agentgit::server {
 
-struct api_request {
-  http::verb method = http::verb::get;
-  std::vector<std::string> segments;  // decoded path after /api/v1
-  std::string query;                  // raw query string
-  std::string body;
-  std::string host;                   // the Host header, for clone URLs
-  auth::principal who;                // authenticated by the connection
+// Before the body: who may use the API at all, a read-only server, then
+// the access the route needs on its repo or session. A refusal is sent
+// without reading the body, so a caller who may not write cannot make the
+// server buffer one.
+struct api_access {
+  std::optional<string_response> refusal;
+  api_grant grant;  // handed to the handler
 };
+api_access check_api_access(server_state& st, const api_request& req, const api_match& m);
 
-// An API answer: a complete response, or (a file download) the head of one
-// whose body is `file`'s first `file_size` bytes, which the caller sends in
-// pieces: no download is held in memory whole.
-struct api_response : string_response {
-  api_response() = default;
-  api_response(string_response res) : string_response(std::move(res)) {}  // NOLINT: implicit on purpose
-  base::unique_fd file;
-  std::uint64_t file_size = 0;
-};
+// What an allowed request gets without its row's handler: no such session,
+// a named segment that does not decode, no such route (404), no row for the
+// method (405); nullopt when the handler answers.
+std::optional<string_response> answer_without_handler(const api_match& m, const api_grant& grant);
 
+// The answer to an allowed request whose body was read: the above, else
+// the row's handler. Unexpected failures are JSON 500s.
+api_response run_api(server_state& st, const api_request& req, const api_match& m, const api_grant& grant);
+
+// All of it for a request whose body is at hand: match, check, run. (The
+// connection runs the steps itself, reading the body between them.)
 api_response handle_api(server_state& st, const api_request& req);
-
-// What handle_api would refuse without looking at the body: no
-// credentials, no access, a read-only server. Run before a body is read,
-// so a caller who may not write cannot make the server buffer one. Only
-// /sessions/ID/... routes touch the session store (blocking).
-std::optional<string_response> precheck_api(server_state& st, const api_request& req);
 
 // http://HOST/repos/NAME.git, with HOST from the request when it is a
 // plausible host[:port], else the listen address.

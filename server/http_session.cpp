@@ -3,22 +3,15 @@
 
 #include <boost/json/value.hpp>
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <deque>
 #include <vector>
 
-#include "base/fd_io.hpp"
 #include "server/access.hpp"
-#include "server/api.hpp"
+#include "server/api_http.hpp"
 #include "server/connection.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
-#include "server/session_api.hpp"
 #include "server/smart_http.hpp"
-#include "server/streamed_response.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -26,155 +19,6 @@ namespace {
 // Password checks waiting or running at once (each ~0.1 s of scrypt on
 // the two password threads); more get 503.
 constexpr int max_password_checks = 32;
-
-// A file download: its header, then the file in slices read as the
-// client takes them in (memory stays at one slice whatever the size). A
-// file that shrank meanwhile cannot fill its Content-Length: the
-// connection is closed, and the client sees a short body.
-net::awaitable<bool> send_file(connection& c, request_parser& parser, api_response res) {
-  const base::unique_fd file = std::move(res.file);
-  const std::uint64_t size = res.file_size;
-  res.version(parser.get().version());
-  streamed_response out(c, std::move(res.base()), size);
-  if (!parser.get().keep_alive() || !parser.is_done()) out.close_after();
-  std::vector<char> slice(streamed_response::slice);
-  try {
-    co_await out.start();
-    for (std::uint64_t done = 0; done < size;) {
-      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(slice.size(), size - done));
-      const ssize_t n = base::pread_some(file.fd, slice.data(), want, static_cast<off_t>(done));
-      if (n <= 0) {
-        log_line("download cut short: the file shrank while being sent");
-        co_return false;
-      }
-      co_await out.write(std::string_view(slice.data(), static_cast<std::size_t>(n)));
-      done += static_cast<std::uint64_t>(n);
-    }
-    co_await out.finish();
-  } catch (const std::exception&) {
-    co_return false;  // the client went away or stalled
-  }
-  co_return out.keep_alive();
-}
-
-net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
-  api_request req;
-  req.who = who;
-  req.method = parser.get().method();
-  req.segments = r.segments;
-  req.query = r.query;
-  req.host = std::string(parser.get()[http::field::host]);
-  const bool file_upload = r.segments.size() > 3 && r.segments[0] == "sessions" && r.segments[2] == "files";
-  const auto cap = file_upload ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
-  // Refusals that need no body come before reading it: a caller who may
-  // not write cannot make the server hold megabytes first.
-  // Only a session route looks anything up (the session's repo): the
-  // others are decided here, without a trip to the blocking pool.
-  std::optional<string_response> refused;
-  if (r.segments.size() >= 2 && r.segments[0] == "sessions") {
-    auto precheck = [&st = c.state, &req] { return precheck_api(st, req); };
-    refused = co_await offload(c.state, precheck);
-  } else {
-    refused = precheck_api(c.state, req);
-  }
-  if (refused) {
-    refused->keep_alive(false);  // the body is still on its way
-    co_return co_await send_response(c, parser, std::move(*refused));
-  }
-  std::optional<request_error> bad;
-  try {
-    req.body = co_await read_small_body(c, parser, cap);
-  } catch (const request_error& e) {
-    bad = e;
-  }
-  if (bad) {
-    string_response res = api_error(bad->status, bad->code, bad->what());
-    res.keep_alive(false);
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  // JSON bodies must say so: a browser cannot send application/json across
-  // origins without a preflight we never grant.
-  const std::string_view type = parser.get()[http::field::content_type];
-  if (!file_upload && !req.body.empty() && type.substr(0, 16) != "application/json") {
-    string_response res =
-        api_error(http::status::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", "send JSON with Content-Type: application/json");
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  auto work = [&st = c.state, &req] { return handle_api(st, req); };
-  api_response res = co_await offload(c.state, work);
-  if (res.file.fd >= 0) co_return co_await send_file(c, parser, std::move(res));
-  co_return co_await send_response(c, parser, std::move(res));
-}
-
-// The repo of session `id`, or nullopt when there is no such session.
-std::optional<std::string> session_repo(server_state& st, const std::string& id) {
-  try {
-    return st.sessions.get(id).repo;
-  } catch (const sessions::session_error&) {
-    return std::nullopt;
-  }
-}
-
-// GET /api/v1/sessions/ID/events: a text/event-stream of the session's
-// commit, push and sync events, with a keep-alive comment every 15 s.
-net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id,
-                                  const auth::principal& who) {
-  if (parser.get().method() != http::verb::get) {
-    string_response res = api_method_not_allowed("GET");
-    co_return co_await send_response(c, parser, std::move(res));
-  }
-  auto& st = c.state;
-  // As every API route: callers who may do nothing learn nothing, not even
-  // whether the session exists.
-  if (auto nobody = require_someone(st, who, answer_style::json))
-    co_return co_await send_response(c, parser, std::move(*nobody));
-  // Subscribe before checking, so nothing published meanwhile is missed.
-  auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
-  auto check = [&st, &id] { return session_repo(st, id); };
-  const std::optional<std::string> repo = co_await offload(st, check);
-  std::optional<string_response> refusal;
-  if (!repo) {
-    refusal = session_not_found(id);
-  } else {
-    refusal = deny_session(st, who, id, *repo, gitproto::access_level::read);
-  }
-  if (refusal) {
-    st.events.unsubscribe(sub);
-    co_return co_await send_response(c, parser, std::move(*refusal));
-  }
-  streamed_response res(c, parser.get().version(), "text/event-stream");
-  try {
-    co_await res.start();
-    co_await res.write("retry: 1000\n: connected\n\n");
-    int quiet_seconds = 0;
-    // A revoked token stops watching too.
-    while (!st.stopping && (who.token_id.empty() || st.tokens.alive(who.token_id))) {
-      std::deque<std::string> batch;
-      {
-        std::lock_guard lock(sub->mutex);
-        batch.swap(sub->queue);
-      }
-      for (const auto& frame : batch) co_await res.write(frame);
-      if (!batch.empty()) quiet_seconds = 0;
-      {
-        std::lock_guard lock(sub->mutex);
-        if (!sub->queue.empty()) continue;
-      }
-      // Woken early by publish(); a second at most, to notice shutdown.
-      sub->wake.expires_after(std::chrono::seconds(1));
-      auto [ec] = co_await sub->wake.async_wait(use_tuple);
-      if (!ec && ++quiet_seconds >= 15) {
-        co_await res.write(": keep-alive\n\n");
-        quiet_seconds = 0;
-      }
-    }
-    co_await res.finish();
-  } catch (const std::exception&) {
-    // The watcher went away.
-  }
-  st.events.unsubscribe(sub);
-  co_return false;
-}
 
 // "localhost", "127.x.y.z" or "[::1]", with or without a port; an empty
 // Host (HTTP/1.0) counts as local.
@@ -313,8 +157,6 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
     string_response res = unauthorized(style, who.error);
     co_return co_await send_response(c, parser, std::move(res));
   }
-  if (api && r.segments.size() == 3 && r.segments[0] == "sessions" && r.segments[2] == "events")
-    co_return co_await serve_events(c, parser, r.segments[1], who.who);
   if (api) co_return co_await serve_api(c, parser, r, who.who);
   co_return co_await serve_git(c, parser, r, who.who);
 }

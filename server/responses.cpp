@@ -30,6 +30,13 @@ string_response api_error(http::status status, std::string_view code, std::strin
   return json_response(status, boost::json::object{{"error", message}, {"code", code}});
 }
 
+string_response no_content() {
+  string_response res{http::status::no_content, 11};
+  res.set(http::field::server, "agentgit");
+  res.prepare_payload();
+  return res;
+}
+
 string_response api_method_not_allowed(std::string_view allow) {
   string_response res = api_error(http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "method not allowed");
   res.set(http::field::allow, allow);

@@ -17,6 +17,9 @@ string_response json_response(http::status status, const boost::json::value& bod
 // API errors: {"error": message, "code": STABLE_CODE}.
 string_response api_error(http::status status, std::string_view code, std::string_view message);
 
+// 204, no body.
+string_response no_content();
+
 // 405 with the Allow header, as an API error.
 string_response api_method_not_allowed(std::string_view allow);
 

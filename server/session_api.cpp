@@ -1,17 +1,19 @@
-// Session routes: see session_api.hpp.
-#include "server/session_api.hpp"
-
+// The session routes of the REST API (/api/v1/sessions...), as functions
+// of a request like the rest of the API; their rows are in api_routes.cpp.
+// The event stream is not here: it needs the connection (http_session
+// serves it).
 #include <boost/json.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include <algorithm>
 #include <optional>
 
 #include "gitproto/repo_name.hpp"
 #include "server/access.hpp"
+#include "server/api.hpp"
+#include "server/api_handlers.hpp"
 #include "sessions/call_fields.hpp"
 
-namespace agentgit::server {
+namespace agentgit::server::api_handlers {
 namespace {
 
 namespace json = boost::json;
@@ -49,14 +51,6 @@ json::object turn_json(const sessions::turn_result& r) {
   return o;
 }
 
-std::optional<std::string> query_param(const api_request& req, std::string_view key) {
-  auto params = boost::urls::parse_query(req.query);
-  if (!params) return std::nullopt;
-  for (auto p : *params)
-    if (p.key.decode() == key) return p.value.decode();  // ?purge=%74rue is ?purge=true
-  return std::nullopt;
-}
-
 // ?limit= of the log: decimal digits only (std::stoul took "-1" as a
 // huge number and " 5" or "5x" as 5), at least 1; more than 10000 lists
 // 10000.
@@ -91,7 +85,32 @@ string_response bad_field(std::string_view code, std::string_view message) {
   return api_error(http::status::bad_request, code, message);
 }
 
-string_response start_session(server_state& st, const api_request& req) {
+string_response end(server_state& st, const std::string& id, bool purge) {
+  st.sessions.end(id, purge);
+  return json_response(http::status::ok, json::object{{"id", id}, {"state", "ended"}, {"purged", purge}});
+}
+
+}  // namespace
+
+api_response list_sessions(server_state& st, const api_call& call) {
+  json::array all;
+  for (const auto& s : st.sessions.list()) {
+    if (st.auth.level(call.req.who, s.repo) < access_level::read) continue;
+    // A list shows the start of each task; GET /sessions/ID all of it.
+    json::object o = session_json(st, call.req, s);
+    if (s.task.size() > sessions::task_preview_bytes) {
+      o["task"] = sessions::preview(s.task, sessions::task_preview_bytes);
+      o["task_truncated"] = true;
+    }
+    all.push_back(std::move(o));
+  }
+  return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
+}
+
+// The new repo and the one copied are named in the body: their access is
+// checked here, once it is read.
+api_response start_session(server_state& st, const api_call& call) {
+  const api_request& req = call.req;
   auto parsed = body_object(req, false);
   if (auto* err = std::get_if<string_response>(&parsed)) return std::move(*err);
   const auto& o = std::get<json::object>(parsed);
@@ -131,8 +150,16 @@ string_response start_session(server_state& st, const api_request& req) {
   }
 }
 
-string_response checkpoint(server_state& st, const api_request& req, const std::string& id) {
-  auto parsed = body_object(req, false);
+api_response show_session(server_state& st, const api_call& call) {
+  return json_response(http::status::ok, session_json(st, call.req, *call.grant.session));
+}
+
+api_response end_session(server_state& st, const api_call& call) { return end(st, call.params.session, false); }
+
+api_response purge_session(server_state& st, const api_call& call) { return end(st, call.params.session, true); }
+
+api_response checkpoint(server_state& st, const api_call& call) {
+  auto parsed = body_object(call.req, false);
   if (auto* err = std::get_if<string_response>(&parsed)) return std::move(*err);
   const auto& o = std::get<json::object>(parsed);
   sessions::checkpoint_request cp;
@@ -140,168 +167,67 @@ string_response checkpoint(server_state& st, const api_request& req, const std::
   auto summary = string_field(o, "summary");
   if (!tool || !summary) return bad_field("MISSING_FIELD", "\"tool\" and \"summary\" (strings) are required");
   cp.tool = *tool;
-  cp.user = req.who.name();
+  cp.user = call.req.who.name();
   cp.summary = *summary;
   if (o.contains("call_id")) {
     cp.call_id = string_field(o, "call_id");
     if (!cp.call_id) return bad_field("INVALID_CALL_ID", "\"call_id\" must be a string");
   }
-  return json_response(http::status::ok, turn_json(st.sessions.checkpoint(id, cp)));
+  return json_response(http::status::ok, turn_json(st.sessions.checkpoint(call.params.session, cp)));
 }
 
-api_response files(server_state& st, const api_request& req, const std::string& id) {
-  std::string path;
-  for (std::size_t i = 3; i < req.segments.size(); ++i) path += (path.empty() ? "" : "/") + req.segments[i];
-  if (path.empty()) return bad_field("INVALID_PATH", "a file path is required after /files/");
-  switch (req.method) {
-    case http::verb::get: {
-      auto opened = st.sessions.open_file(id, path);
-      if (!opened) return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + path);
-      api_response res{string_response{http::status::ok, 11}};
-      res.set(http::field::server, "agentgit");
-      res.set(http::field::content_type, "application/octet-stream");
-      set_no_cache(res);
-      res.content_length(opened->size);
-      res.file = std::move(opened->file);
-      res.file_size = opened->size;
-      return res;
-    }
-    case http::verb::put:
-      st.sessions.write_file(id, path, req.body);
-      return json_response(http::status::ok, json::object{{"path", path}, {"bytes", req.body.size()}});
-    case http::verb::delete_: {
-      if (!st.sessions.delete_file(id, path))
-        return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + path);
-      string_response res{http::status::no_content, 11};
-      res.set(http::field::server, "agentgit");
-      res.prepare_payload();
-      return res;
-    }
-    default:
-      return api_method_not_allowed("GET, PUT, DELETE");
-  }
+api_response sync_session(server_state& st, const api_call& call) {
+  return json_response(http::status::ok, turn_json(st.sessions.sync(call.params.session, call.req.who.name())));
 }
 
-// What a call on an existing session needs on its repo: reading is read,
-// changing the work tree or the branch is write, purging the repo admin.
-access_level needed_access(const api_request& req) {
-  if (req.method == http::verb::get || req.method == http::verb::head) return access_level::read;
-  if (req.segments.size() == 2 && req.method == http::verb::delete_ &&
-      query_param(req, "purge").value_or("false") == "true")
-    return access_level::admin;
-  return access_level::write;
+api_response session_log(server_state& st, const api_call& call) {
+  std::size_t limit = 100;
+  if (auto l = query_param(call.req.query, "limit")) {
+    const auto n = parse_log_limit(*l);
+    if (!n) return bad_field("INVALID_LIMIT", "\"limit\" must be a whole number from 1 (at most 10000 are listed)");
+    limit = *n;
+  }
+  json::array commits;
+  for (const auto& e : st.sessions.log(call.params.session, limit)) {
+    commits.push_back(json::object{{"commit", e.commit},
+                                   {"summary", e.summary},
+                                   {"author", e.author},
+                                   {"time", e.time},
+                                   {"parents", strings(e.parents)}});
+  }
+  return json_response(http::status::ok, json::object{{"commits", std::move(commits)}});
 }
 
-api_response route(server_state& st, const api_request& req) {
-  const auto& seg = req.segments;  // seg[0] == "sessions"
-  const auto m = req.method;
-  if (seg.size() == 1) {
-    if (m == http::verb::post) return start_session(st, req);
-    if (m != http::verb::get) return api_method_not_allowed("GET, POST");
-    json::array all;
-    for (const auto& s : st.sessions.list()) {
-      if (st.auth.level(req.who, s.repo) < access_level::read) continue;
-      // A list shows the start of each task; GET /sessions/ID all of it.
-      json::object o = session_json(st, req, s);
-      if (s.task.size() > sessions::task_preview_bytes) {
-        o["task"] = sessions::preview(s.task, sessions::task_preview_bytes);
-        o["task_truncated"] = true;
-      }
-      all.push_back(std::move(o));
-    }
-    return json_response(http::status::ok, json::object{{"sessions", std::move(all)}});
-  }
-  const std::string& id = seg[1];
-  // A session is as reachable as its repo (checked before the body was
-  // read, and again here: the session may have changed meanwhile).
-  const auto info = st.sessions.get(id);
-  if (auto denied = deny(st, req.who, info.repo, needed_access(req), answer_style::json)) return std::move(*denied);
-  if (seg.size() == 2) {
-    if (m == http::verb::get) return json_response(http::status::ok, session_json(st, req, info));
-    if (m != http::verb::delete_) return api_method_not_allowed("GET, DELETE");
-    const bool purge = query_param(req, "purge").value_or("false") == "true";
-    st.sessions.end(id, purge);
-    return json_response(http::status::ok, json::object{{"id", id}, {"state", "ended"}, {"purged", purge}});
-  }
-  const std::string& action = seg[2];
-  if (action == "files") return files(st, req, id);
-  if (seg.size() != 3) return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
-  if (action == "checkpoint") {
-    if (m != http::verb::post) return api_method_not_allowed("POST");
-    return checkpoint(st, req, id);
-  }
-  if (action == "sync") {
-    if (m != http::verb::post) return api_method_not_allowed("POST");
-    return json_response(http::status::ok, turn_json(st.sessions.sync(id, req.who.name())));
-  }
-  if (action == "log") {
-    if (m != http::verb::get) return api_method_not_allowed("GET");
-    std::size_t limit = 100;
-    if (auto l = query_param(req, "limit")) {
-      const auto n = parse_log_limit(*l);
-      if (!n) return bad_field("INVALID_LIMIT", "\"limit\" must be a whole number from 1 (at most 10000 are listed)");
-      limit = *n;
-    }
-    json::array commits;
-    for (const auto& e : st.sessions.log(id, limit)) {
-      commits.push_back(json::object{{"commit", e.commit},
-                                     {"summary", e.summary},
-                                     {"author", e.author},
-                                     {"time", e.time},
-                                     {"parents", strings(e.parents)}});
-    }
-    return json_response(http::status::ok, json::object{{"commits", std::move(commits)}});
-  }
-  if (action == "diff") {
-    if (m != http::verb::get) return api_method_not_allowed("GET");
-    const std::string from = query_param(req, "from").value_or("");
-    const std::string to = query_param(req, "to").value_or("");
-    const auto patch = st.sessions.diff(id, from, to);
-    return json_response(http::status::ok, json::object{{"patch", patch.text}, {"truncated", patch.truncated}});
-  }
-  return api_error(http::status::not_found, "NOT_FOUND", "no such API route");
+api_response session_diff(server_state& st, const api_call& call) {
+  const std::string from = query_param(call.req.query, "from").value_or("");
+  const std::string to = query_param(call.req.query, "to").value_or("");
+  const auto patch = st.sessions.diff(call.params.session, from, to);
+  return json_response(http::status::ok, json::object{{"patch", patch.text}, {"truncated", patch.truncated}});
 }
 
-http::status status_of(session_error::kind k) {
-  switch (k) {
-    case session_error::kind::not_found: return http::status::not_found;
-    case session_error::kind::invalid: return http::status::bad_request;
-    case session_error::kind::conflict: return http::status::conflict;
-    case session_error::kind::gone: return http::status::gone;
-    case session_error::kind::forbidden: return http::status::forbidden;
-  }
-  return http::status::internal_server_error;
+api_response read_file(server_state& st, const api_call& call) {
+  const std::string& path = call.params.path;
+  auto opened = st.sessions.open_file(call.params.session, path);
+  if (!opened) return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + path);
+  api_response res{string_response{http::status::ok, 11}};
+  res.set(http::field::server, "agentgit");
+  res.set(http::field::content_type, "application/octet-stream");
+  set_no_cache(res);
+  res.content_length(opened->size);
+  res.file = std::move(opened->file);
+  res.file_size = opened->size;
+  return res;
 }
 
-}  // namespace
-
-std::optional<string_response> check_session_access(server_state& st, const api_request& req) {
-  if (req.segments.size() < 2 || req.segments[0] != "sessions") return std::nullopt;
-  std::string repo;
-  try {
-    repo = st.sessions.get(req.segments[1]).repo;
-  } catch (const session_error&) {
-    return std::nullopt;
-  }
-  return deny_session(st, req.who, req.segments[1], repo, needed_access(req));
+api_response write_file(server_state& st, const api_call& call) {
+  st.sessions.write_file(call.params.session, call.params.path, call.req.body);
+  return json_response(http::status::ok, json::object{{"path", call.params.path}, {"bytes", call.req.body.size()}});
 }
 
-string_response session_not_found(const std::string& id) {
-  return api_error(http::status::not_found, "SESSION_NOT_FOUND", "no such session: " + id);
+api_response delete_file(server_state& st, const api_call& call) {
+  if (!st.sessions.delete_file(call.params.session, call.params.path))
+    return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + call.params.path);
+  return no_content();
 }
 
-std::optional<string_response> deny_session(const server_state& st, const auth::principal& who, const std::string& id,
-                                            const std::string& repo, gitproto::access_level needs) {
-  if (st.auth.level(who, repo) == gitproto::access_level::none) return session_not_found(id);
-  return deny(st, who, repo, needs, answer_style::json);
-}
-
-api_response handle_session_api(server_state& st, const api_request& req) {
-  try {
-    return route(st, req);
-  } catch (const session_error& e) {
-    return api_error(status_of(e.what_kind), e.code, e.what());
-  }
-}
-
-}  // namespace agentgit::server
+}  // namespace agentgit::server::api_handlers

@@ -41,6 +41,11 @@ api_request request(http::verb method, std::vector<std::string> segments, std::s
   return r;
 }
 
+// The answer before the body is read, if it is a refusal.
+std::optional<string_response> precheck_api(server_state& st, const api_request& req) {
+  return check_api_access(st, req, match_api(req.method, req.segments, req.query)).refusal;
+}
+
 api_request create(const std::string& json_body) { return request(http::verb::post, {"repos"}, json_body); }
 
 json::object body_of(const string_response& res) {
@@ -395,6 +400,45 @@ TEST_CASE("users: per-repo access on every API route, and their tokens") {
     CHECK(handle_api(st, as("alice", request(http::verb::delete_, {"tokens", id}))).result_int() == 404);  // not hers
     CHECK(handle_api(st, as("bob", request(http::verb::delete_, {"tokens", id}))).result_int() == 204);
     CHECK_FALSE(st.auth.quick("Bearer " + token)->ok);
+  }
+}
+
+// The access check runs once, before the body: what it found goes to the
+// handler, and an unknown session is answered only after the body.
+TEST_CASE("check_api_access hands the session it found to the handler") {
+  temp_dir dir;
+  server_state st(config_in(dir), find_git_executable());
+  const auto started = handle_api(st, request(http::verb::post, {"sessions"}, R"({"task": "t", "name": "checked"})"));
+  REQUIRE(started.result_int() == 201);
+  const std::string id = string_at(body_of(started), "id");
+
+  SUBCASE("a session route: the session, looked up once") {
+    const api_request show = request(http::verb::get, {"sessions", id});
+    const api_match m = match_api(show.method, show.segments, show.query);
+    const api_access access = check_api_access(st, show, m);
+    CHECK_FALSE(access.refusal);
+    REQUIRE(access.grant.session);
+    CHECK(access.grant.session->id == id);
+    CHECK(access.grant.session->repo == "checked");
+    const auto res = run_api(st, show, m, access.grant);
+    CHECK(res.result_int() == 200);
+    CHECK(string_at(body_of(res), "repo") == "checked");
+  }
+  SUBCASE("an unknown session: no refusal before the body, 404 after it") {
+    const api_request cp = request(http::verb::post, {"sessions", "nope", "checkpoint"}, R"({"tool": "x", "summary": "y"})");
+    const api_match m = match_api(cp.method, cp.segments, cp.query);
+    const api_access access = check_api_access(st, cp, m);
+    CHECK_FALSE(access.refusal);
+    CHECK_FALSE(access.grant.session);
+    const auto res = run_api(st, cp, m, access.grant);
+    CHECK(res.result_int() == 404);
+    CHECK(code_of(res) == "SESSION_NOT_FOUND");
+  }
+  SUBCASE("a route about no session or repo: nothing is looked up") {
+    const api_request list = request(http::verb::get, {"repos"});
+    const api_access access = check_api_access(st, list, match_api(list.method, list.segments, list.query));
+    CHECK_FALSE(access.refusal);
+    CHECK_FALSE(access.grant.session);
   }
 }
 
