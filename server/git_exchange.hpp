@@ -40,9 +40,10 @@
 
 namespace agentgit::server {
 
-// What the driver is to do next. Views point into the exchange (or into
-// the buffer of the event that produced them) and stay valid until the
-// driver reports that the action is done.
+// What the driver is to do next. Views point into the exchange, or into
+// the bytes an event brought (body_read, child_read hand theirs on as
+// write_child, send_body): those must stay valid until the driver reports
+// that action done, which a driver reusing one read buffer gets for free.
 struct exchange_action {
   enum class kind {
     idle,               // nothing new to start: wait for an operation under way to report
