@@ -1,0 +1,270 @@
+// Git exchanges driven: see exchange_driver.hpp.
+#include "server/exchange_driver.hpp"
+
+#include <boost/asio/experimental/channel.hpp>
+
+#include <functional>
+
+#include "server/git_child.hpp"
+#include "server/streamed_response.hpp"
+#include "sessions/want_check.hpp"
+
+namespace agentgit::server {
+namespace {
+
+using kind = exchange_action::kind;
+
+// Performs a git_exchange's actions: the request body through a
+// body_reader, the git child's pipes, the response on the connection.
+// Operations that may overlap (a body read or a write to git, beside a
+// read of git's output) run as coroutines of their own; each reports how
+// it ended through a channel, and the exchange hears of it here, one
+// event at a time, in the order they end.
+class exchange_driver {
+ public:
+  exchange_driver(connection& c, request_parser& parser, git_exchange& ex, git_command cmd, std::uint64_t body_limit)
+      : conn_(c), parser_(parser), ex_(ex), cmd_(std::move(cmd)), body_limit_(body_limit),
+        buf_(git_exchange::io_chunk) {}
+
+  net::awaitable<bool> run() {
+    executor_ = co_await net::this_coro::executor;
+    events_.emplace(executor_, 4);
+    std::exception_ptr unexpected;
+    try {
+      co_return co_await perform();
+    } catch (...) {
+      unexpected = std::current_exception();
+    }
+    // Nothing may still use this frame once it is gone: what is under way
+    // is ended and awaited, then the child.
+    boost::system::error_code ignored;
+    if (child_) {
+      child_->in().close(ignored);
+      child_->out().close(ignored);
+    }
+    conn_.stream.cancel();
+    for (; in_flight_ > 0; --in_flight_) co_await events_->async_receive(use_tuple);
+    if (child_) co_await child_->stop();
+    std::rethrow_exception(unexpected);
+  }
+
+ private:
+  using event = std::function<void()>;
+
+  net::awaitable<bool> perform() {
+    boost::system::error_code ignored;
+    for (;;) {
+      const exchange_action a = ex_.next();
+      switch (a.what) {
+        case kind::idle:
+          co_await hear();
+          break;
+        case kind::open_body:
+          open_body();
+          break;
+        case kind::read_body:
+          launch(read_body());
+          break;
+        case kind::check_wants:
+          launch(check_wants());
+          break;
+        case kind::start_child:
+          start_child();
+          break;
+        case kind::write_child:
+          launch(write_child(a.bytes));
+          break;
+        case kind::close_child_input:
+          child_->in().close(ignored);
+          break;
+        case kind::read_child:
+          launch(read_child());
+          break;
+        case kind::cancel_child_read:
+          child_->out().cancel(ignored);
+          break;
+        case kind::wait_child:
+          launch(wait_child());
+          break;
+        case kind::stop_child:
+          launch(stop_child());
+          break;
+        case kind::send_headers:
+          response_.emplace(conn_, parser_.get().version(), content_type());
+          if (!a.keep_alive) response_->close_after();
+          launch(to_client(response_->start(), [this] { ex_.client_written(); }));
+          break;
+        case kind::send_body:
+          launch(to_client(response_->write(a.bytes), [this] { ex_.client_written(); }));
+          break;
+        case kind::finish_body:
+          launch(to_client(response_->finish(), [this] {
+            ex_.response_sent(response_->keep_alive() && parser_.get().keep_alive());
+          }));
+          break;
+        case kind::send_response:
+          launch(send_whole(exchange_response(a, ex_.service().result)));
+          break;
+        case kind::done:
+          co_return a.keep_alive;
+        case kind::abort:
+          throw std::runtime_error(std::string(a.bytes));
+      }
+    }
+  }
+
+  std::string_view content_type() const {
+    if (ex_.is_advertisement()) return ex_.service().advertisement;
+    return ex_.service().result;
+  }
+
+  void launch(net::awaitable<event> op) {
+    ++in_flight_;
+    net::co_spawn(executor_, std::move(op), [this](std::exception_ptr e, event ev) {
+      if (e) ev = [e] { std::rethrow_exception(e); };
+      events_->async_send(boost::system::error_code{}, std::move(ev), net::detached);
+    });
+  }
+
+  // Waits for the next operation to end and tells the exchange.
+  net::awaitable<void> hear() {
+    if (in_flight_ == 0) throw std::logic_error("git exchange waits with nothing under way");
+    event ev = co_await events_->async_receive(net::use_awaitable);
+    --in_flight_;
+    ev();
+  }
+
+  void open_body() {
+    std::optional<request_error> refused;
+    try {
+      reader_.emplace(conn_, parser_, body_limit_);
+    } catch (const request_error& e) {
+      refused = e;
+    }
+    if (refused) return ex_.body_refused(refused->status, refused->what());
+    ex_.body_opened();
+  }
+
+  net::awaitable<event> read_body() {
+    std::optional<request_error> refused;
+    std::string failed;
+    try {
+      const std::string_view piece = co_await reader_->next();
+      const bool wire_done = parser_.is_done();
+      co_return [this, piece, wire_done] { ex_.body_read(piece, wire_done); };
+    } catch (const request_error& e) {
+      refused = e;
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    if (refused) co_return [this, refused] { ex_.body_refused(refused->status, refused->what()); };
+    co_return [this, failed] { ex_.body_failed(failed); };
+  }
+
+  net::awaitable<event> check_wants() {
+    const std::filesystem::path path = std::filesystem::absolute(conn_.state.repos.path_of(ex_.repo()));
+    const std::vector<std::string>& wants = ex_.wants();
+    auto check = [&path, &wants] { return sessions::first_unreachable_want(path, wants); };
+    std::string failed;
+    try {
+      const std::optional<std::string> unreachable = co_await offload(conn_.state, check);
+      co_return [this, unreachable] { ex_.wants_checked(unreachable); };
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    co_return [this, failed] { ex_.check_failed(failed); };
+  }
+
+  void start_child() {
+    std::string failed;
+    try {
+      child_.emplace(executor_, cmd_);
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    if (!child_) return ex_.child_start_failed(failed);
+    ex_.child_started();
+  }
+
+  net::awaitable<event> write_child(std::string_view bytes) {
+    auto [ec, n] = co_await net::async_write(child_->in(), net::buffer(bytes), use_tuple);
+    const bool ok = !ec;
+    co_return [this, ok] { ex_.child_written(ok); };
+  }
+
+  net::awaitable<event> read_child() {
+    auto [ec, n] = co_await child_->out().async_read_some(net::buffer(buf_), use_tuple);
+    const std::size_t got = n;
+    child_read_end end = child_read_end::more;
+    if (ec == net::error::eof) end = child_read_end::eof;
+    else if (ec == net::error::operation_aborted) end = child_read_end::cancelled;
+    else if (ec) end = child_read_end::failed;
+    std::string error;
+    if (ec && ec != net::error::eof) error = boost::system::system_error(ec).what();
+    co_return [this, got, end, error] { ex_.child_read(std::string_view(buf_.data(), got), end, error); };
+  }
+
+  net::awaitable<event> wait_child() {
+    const int code = co_await child_->wait();
+    std::string why;
+    if (code != 0) why = child_->stderr_text();
+    co_return [this, code, why] { ex_.child_exited(code, why); };
+  }
+
+  net::awaitable<event> stop_child() {
+    co_await child_->stop();
+    co_return [this] { ex_.child_stopped(); };
+  }
+
+  // A step of the streamed answer: `then` once done, else the failure
+  // (the client went away, stalled, timed out).
+  net::awaitable<event> to_client(net::awaitable<void> step, event then) {
+    std::string failed;
+    try {
+      co_await std::move(step);
+      co_return then;
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    co_return [this, failed] { ex_.client_failed(failed); };
+  }
+
+  net::awaitable<event> send_whole(string_response res) {
+    const bool keep = co_await send_response(conn_, parser_, std::move(res));
+    co_return [this, keep] { ex_.response_sent(keep); };
+  }
+
+  connection& conn_;
+  request_parser& parser_;
+  git_exchange& ex_;
+  git_command cmd_;
+  std::uint64_t body_limit_;
+  std::vector<char> buf_;  // git's output, one read at a time
+  net::any_io_executor executor_;
+  std::optional<net::experimental::channel<void(boost::system::error_code, event)>> events_;
+  std::size_t in_flight_ = 0;
+  std::optional<body_reader> reader_;
+  std::optional<git_child> child_;
+  std::optional<streamed_response> response_;
+};
+
+}  // namespace
+
+net::awaitable<bool> run_exchange(connection& c, request_parser& parser, git_exchange& ex, git_command cmd,
+                                  std::uint64_t body_limit) {
+  exchange_driver driver(c, parser, ex, std::move(cmd), body_limit);
+  co_return co_await driver.run();
+}
+
+string_response exchange_response(const exchange_action& a, std::string_view answer_type) {
+  if (!a.git_answer) return text_response(a.status, std::string(a.bytes));
+  string_response res{a.status, 11};
+  res.set(http::field::server, "agentgit");
+  set_no_cache(res);
+  res.set(http::field::content_type, answer_type);
+  res.body() = std::string(a.bytes);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace agentgit::server
