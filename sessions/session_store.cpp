@@ -1,4 +1,8 @@
-// Agent sessions: see session_store.hpp.
+// Agent sessions: see session_store.hpp. About 480 lines, over the ~400
+// the tree aims for: it is every public operation's locking and ordering
+// (the store's map, one mutex per session, what is saved when), which reads
+// best in one place; the work itself is in turn, tree_checkout, history,
+// session_meta and confined_fs.
 #include "sessions/session_store.hpp"
 
 #include <git2.h>
