@@ -249,6 +249,15 @@ void ensure_worktree(session_info& info, git_repository* repo) {
 
 }  // namespace
 
+git_repository* session_store::ready_for_turn(session& s) {
+  require_live(s.info);
+  git_repository* repo = s.open(repos_.path_of(s.info.repo));
+  ensure_worktree(s.info, repo);
+  s.snapshots(repo);
+  adopt_unsaved_turn(s, repo);
+  return repo;
+}
+
 void session_store::adopt_unsaved_turn(session& s, git_repository* repo) {
   const std::string recorded = s.info.head;
   const auto call = adopt_unrecorded_commit(s.info.id, s.info, repo, *s.snap);
@@ -266,11 +275,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
       throw session_error(session_errc::invalid_call_id, *why);
   auto s = find(id);
   std::lock_guard lock(s->mutex);
-  require_live(s->info);
-  git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  ensure_worktree(s->info, repo);
-  s->snapshots(repo);
-  adopt_unsaved_turn(*s, repo);
+  git_repository* repo = ready_for_turn(*s);
   if (req.call_id) {
     if (auto earlier = s->calls.find(*req.call_id)) {
       turn_result again;
@@ -294,11 +299,7 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
 turn_result session_store::sync(const std::string& id, const std::string& user) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
-  require_live(s->info);
-  git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  ensure_worktree(s->info, repo);
-  s->snapshots(repo);
-  adopt_unsaved_turn(*s, repo);
+  git_repository* repo = ready_for_turn(*s);
   const turn_outcome t = take_turn(who_, id, s->info, repo, *s->snap, turn_kind::sync, agentgit_message(sync_summary, id));
   s->note_tracking();
   turn_notice n{"sync", user, "", "agentgit", std::string(sync_summary), std::nullopt};

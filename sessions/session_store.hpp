@@ -78,6 +78,10 @@ class session_store {
   // After a crash between a ref update and the session's save: see
   // adopt_unrecorded_commit. Needs the session's mutex, repo and snapshotter.
   void adopt_unsaved_turn(session& s, git_repository* repo);
+  // Before a checkpoint or a sync (caller holds the session's mutex): a
+  // live session, its repo open, its work tree there, its snapshotter made
+  // and any unsaved turn adopted. Returns the repo.
+  git_repository* ready_for_turn(session& s);
   void load_all();
   // Removes a session's files and its entry (caller holds its mutex).
   void forget(session& s);
