@@ -55,7 +55,6 @@ class authenticator {
   // rules (capped by the token used).
   access_level level(const principal& who, std::string_view repo) const;
   access_level anonymous_level() const { return anonymous_; }
-  bool has_users() const { return !accounts_.empty(); }
 
  private:
   struct credentials {

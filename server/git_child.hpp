@@ -62,8 +62,6 @@ class git_child {
   net::awaitable<int> wait();
   // SIGTERM to the child's process group, SIGKILL after `grace`; reaps it.
   net::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
-  bool exited() const { return exited_; }
-  int pid() const { return pid_; }
 
   // The last `max` bytes the child wrote to stderr, trimmed.
   std::string stderr_text(std::size_t max = 2048) const;
