@@ -6,16 +6,12 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sessions/git_ops.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/confined_fs.hpp"
 
 namespace agentgit::sessions {
 namespace {
-
-std::string last_git_error() {
-  const git_error* e = git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
 
 // The blob's content as a stream, when it is large and the object database
 // can stream it; null otherwise.

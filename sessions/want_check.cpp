@@ -5,20 +5,12 @@
 
 #include <algorithm>
 
+#include "sessions/git_ops.hpp"
 #include "sessions/git_ptr.hpp"
 #include "sessions/repo_store.hpp"
 
 namespace agentgit::sessions {
 namespace {
-
-using iter_ptr = git_ptr<git_reference_iterator, git_reference_iterator_free>;
-using object_ptr = git_ptr<git_object, git_object_free>;
-
-void check(int rc, const std::string& what) {
-  if (rc >= 0) return;
-  const git_error* e = git_error_last();
-  throw repo_error(what + ": " + (e && e->message ? e->message : "libgit2 error " + std::to_string(rc)));
-}
 
 struct oid_less {
   bool operator()(const git_oid& a, const git_oid& b) const { return git_oid_cmp(&a, &b) < 0; }
@@ -57,7 +49,7 @@ std::optional<std::string> first_unreachable_want(const std::filesystem::path& p
   tips t;
   git_reference_iterator* it_raw = nullptr;
   check(git_reference_iterator_new(&it_raw, repo.get()), "list refs");
-  iter_ptr it(it_raw);
+  ref_iter_ptr it(it_raw);
   for (git_reference* ref = nullptr; git_reference_next(&ref, it.get()) == 0;) {
     ref_ptr owned(ref);
     t.add(owned.get());
