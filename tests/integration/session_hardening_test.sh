@@ -232,6 +232,13 @@ assert_eq idle "$(api GET "/api/v1/sessions/$id" | json_get state)" "the writer'
 head=$(git --git-dir="$DATA/repos/busy.git" rev-parse main)
 last=$(grep -v '^#' "$WORK/written" | tail -1)
 git --git-dir="$DATA/repos/busy.git" cat-file -e "$head:$last" || fail "the last note $last is not committed"
+# The FIFO's session went quiet after the writer's: wait for its own
+# reaper pass (it commits kept.txt, then keeps the work tree).
+for i in $(seq 1 100); do
+  git --git-dir="$DATA/repos/fifo.git" cat-file -e "main:kept.txt" 2>/dev/null && break
+  sleep 0.1
+done
+sleep 1.5  # at least one more reaper pass, which must keep it too
 assert_eq active "$(api GET "/api/v1/sessions/$fid" | json_get state)" "a work tree holding a FIFO is not reclaimed"
 [ -p "$fwd/pipe" ] && [ -f "$fwd/kept.txt" ] || fail "the FIFO's work tree lost files"
 git --git-dir="$DATA/repos/fifo.git" cat-file -e "main:kept.txt" || fail "kept.txt was not committed"
