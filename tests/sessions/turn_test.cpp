@@ -221,6 +221,15 @@ TEST_CASE("turn: messages carry their trailers, which trailer() reads back") {
   CHECK(trailer(msg, "Agent-Session") == "0123456789ab");
   CHECK(trailer(msg, "Tool-Call") == "c-1");
   CHECK_FALSE(trailer(msg, "Signed-off-by"));
+  checkpoint_request failed = req;
+  failed.exit_code = -2;
+  const std::string with_exit = tool_call_message(failed, "0123456789ab");
+  CHECK(with_exit == "[bash] ran tests\n\nAgent-Session: 0123456789ab\nTool-Call: c-1\nExit-Code: -2\n");
+  CHECK(trailer(with_exit, "Exit-Code") == "-2");
+  CHECK(trailer(with_exit, "Tool-Call") == "c-1");
+  failed.call_id.reset();
+  failed.exit_code = 0;
+  CHECK(tool_call_message(failed, "0123456789ab") == "[bash] ran tests\n\nAgent-Session: 0123456789ab\nExit-Code: 0\n");
   const std::string own = agentgit_message(sync_summary, "0123456789ab");
   CHECK(own == "[agentgit] Work in progress before sync\n\nAgent-Session: 0123456789ab\n");
   CHECK_FALSE(trailer(own, "Tool-Call"));
