@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 using namespace agentgit::config;
 
 TEST_CASE("parse_authority: names, IPv4, bracketed IPv6, optional port; lowercased") {
@@ -20,8 +23,7 @@ TEST_CASE("parse_authority: names, IPv4, bracketed IPv6, optional port; lowercas
 }
 
 TEST_CASE("parse_authority: refuses what is no host[:port]") {
-  for (const std::string bad :
-       {"", ":80", "host:", "host:0", "host:65536", "host:+80", "host:8o", "host: 80", "user@host", "host/path",
+  for (const std::string& bad : std::vector<std::string>{"", ":80", "host:", "host:0", "host:65536", "host:+80", "host:8o", "host: 80", "user@host", "host/path",
         "host?x", "*", "*.example.com", "-a.example", "a-.example", "a..b", ".a", "a.", "under_score.example",
         "[::1", "[nothing]", "::1", "[::1]x", "[::1]:", "host:80:81", std::string(64, 'a') + ".example",
         std::string("a\0b", 3), "caf\xc3\xa9.example", "a b"}) {

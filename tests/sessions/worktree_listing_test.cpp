@@ -93,7 +93,7 @@ TEST_CASE("worktree_listing: a prefix is matched as a string below its directory
         std::vector<std::string>{"src/lib.cpp", "src/main.cpp", "src/make/rules", "srcx"});
   CHECK(paths(list_worktree(wt, "docs/a.md")) == std::vector<std::string>{"docs/a.md"});
   SUBCASE("a prefix that would leave the tree is refused") {
-    for (const std::string bad : {"../", "../wt/", "/etc/", "a//b", "./x", ".git/", "src/../../", std::string("a\0b", 3),
+    for (const std::string& bad : std::vector<std::string>{"../", "../wt/", "/etc/", "a//b", "./x", ".git/", "src/../../", std::string("a\0b", 3),
                                   "a\\b/"}) {
       CAPTURE(bad);
       CHECK(listing_prefix_problem(bad));
