@@ -175,7 +175,7 @@ api_response checkpoint(server_state& st, const api_call& call) {
   }
   // null is "not given", as for a client that fills every field. A number
   // that is not a whole one (1.5, 1e2) or not even an int64 is refused
-  // here; the range where the other fields are checked (call_fields).
+  // here; the range is checked where the other fields are (call_fields).
   if (const auto* exit_code = o.if_contains("exit_code"); exit_code && !exit_code->is_null()) {
     if (!exit_code->is_int64())
       return bad_field("INVALID_EXIT_CODE", "\"exit_code\" must be a whole number from " +
