@@ -184,6 +184,19 @@ void read_git(server_config& cfg, const toml::node& node, const std::string& ori
   }
 }
 
+void read_allowed_hosts(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const auto* arr = node.as_array();
+  if (!arr) bad(origin, "allowed_hosts", "must be an array of host names, like [\"agents.example.com\"]");
+  for (const auto& entry : *arr) {
+    const std::string text = string_of(entry, origin, "allowed_hosts");
+    auto host = parse_authority(text);
+    if (!host)
+      bad(origin, "allowed_hosts",
+          "'" + text + "' is not a host name with an optional port, like \"agents.example.com\" or \"agents.example.com:8443\"");
+    cfg.allowed_hosts.push_back(std::move(*host));
+  }
+}
+
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* t = node.as_table();
   if (!t) bad(origin, "commits", "must be a table");
@@ -252,6 +265,7 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     else if (key == "commits") read_commits(cfg, v, path);
     else if (key == "limits") read_limits(cfg, v, path);
     else if (key == "git") read_git(cfg, v, path);
+    else if (key == "allowed_hosts") read_allowed_hosts(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "config/authority.hpp"
 #include "gitproto/services.hpp"
 #include "sessions/session_types.hpp"
 
@@ -82,6 +83,10 @@ struct server_config {
   std::vector<user> users;
   limits limit;
   git_options git;
+  // Host names (with an optional port) the Host/Origin guard accepts
+  // besides loopback names: a reverse proxy's public name. Set, they turn
+  // the guard on whatever the listener (server/host_guard.hpp).
+  std::vector<authority> allowed_hosts;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -98,13 +98,17 @@ http::status status_of(session_error::kind k) {
 
 }  // namespace
 
-std::string clone_url(const server_state& st, const std::string& host, const std::string& repo) {
+std::string server_url(const server_state& st, const std::string& host) {
   std::string authority = host;
   if (!plausible_host(authority)) {
     const bool v6 = st.cfg.listen_host.find(':') != std::string::npos;
     authority = (v6 ? "[" + st.cfg.listen_host + "]" : st.cfg.listen_host) + ":" + std::to_string(st.cfg.listen_port);
   }
-  return "http://" + authority + "/repos/" + repo + ".git";
+  return "http://" + authority;
+}
+
+std::string clone_url(const server_state& st, const std::string& host, const std::string& repo) {
+  return server_url(st, host) + "/repos/" + repo + ".git";
 }
 
 api_access check_api_access(server_state& st, const api_request& req, const api_match& m) {

@@ -22,6 +22,7 @@ api_response checkpoint(server_state& st, const api_call& call);
 api_response sync_session(server_state& st, const api_call& call);
 api_response session_log(server_state& st, const api_call& call);
 api_response session_diff(server_state& st, const api_call& call);
+api_response list_files(server_state& st, const api_call& call);
 api_response read_file(server_state& st, const api_call& call);
 api_response write_file(server_state& st, const api_call& call);
 api_response delete_file(server_state& st, const api_call& call);

@@ -33,6 +33,7 @@ constexpr api_route table[] = {
     {verb::get, "/sessions/{id}/log", read, json, h::session_log},
     {verb::get, "/sessions/{id}/diff", read, json, h::session_diff},
     {verb::get, "/sessions/{id}/events", read, stream, nullptr},
+    {verb::get, "/sessions/{id}/files", read, json, h::list_files},
     {verb::get, "/sessions/{id}/files/{path+}", read, file, h::read_file},
     {verb::put, "/sessions/{id}/files/{path+}", write, file, h::write_file},
     {verb::delete_, "/sessions/{id}/files/{path+}", write, file, h::delete_file},
@@ -80,7 +81,7 @@ std::optional<bound> match_pattern(std::string_view pattern, const std::vector<s
     if (part == "{path+}") {
       b.no_rest = i == segs.size();
       for (; i < segs.size(); ++i) b.params.path += (b.params.path.empty() ? "" : "/") + segs[i];
-      if (b.params.path.empty()) b.bad = api_error(http::status::bad_request, "INVALID_PATH", "a file path is required after /files/");
+      if (b.params.path.empty()) b.bad = api_error(http::status::bad_request, "INVALID_PATH", "a file path is required after /files/ (GET /files lists the work tree)");
       break;
     }
     if (i == segs.size()) return std::nullopt;

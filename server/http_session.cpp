@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "server/access.hpp"
+#include "server/agent_card.hpp"
 #include "server/api_http.hpp"
 #include "server/connection.hpp"
+#include "server/host_guard.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
 #include "server/smart_http.hpp"
@@ -20,22 +22,6 @@ namespace {
 // the two password threads); more get 503.
 constexpr int max_password_checks = 32;
 
-// "localhost", "127.x.y.z" or "[::1]", with or without a port; an empty
-// Host (HTTP/1.0) counts as local.
-bool is_loopback_authority(std::string_view authority) {
-  if (authority.empty()) return true;
-  std::string host(authority);
-  if (!host.empty() && host.front() == '[') {
-    const auto close = host.find(']');
-    if (close == std::string::npos) return false;
-    host = host.substr(1, close - 1);
-  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return host == "localhost" || config::is_loopback_host(host);
-}
-
 // Built outside the coroutine: GCC 12 miscompiles braced string
 // literals inside coroutine bodies ("array used as initializer").
 string_response health_response(const server_state& st) {
@@ -46,20 +32,17 @@ string_response health_response(const server_state& st) {
                                             st.sessions.sessions_without_change_tracking()}});
 }
 
-// A request a web page could have made: anonymous access on a loopback
-// listener trusts the machine's users, not the web pages their browsers
-// show. A foreign Host (DNS rebinding) or Origin (cross-site request) is
-// refused.
+// The agent card, to anyone (server/agent_card.hpp); GET only.
+string_response card_response(const server_state& st, const http::request<http::buffer_body>& req) {
+  if (req.method() != http::verb::get) return api_method_not_allowed("GET");
+  string_response res = json_response(http::status::ok, agent_card(card_context_of(st, std::string(req[http::field::host]))));
+  set_no_cache(res);
+  return res;
+}
+
+// A request a web page could have made (server/host_guard.hpp).
 std::optional<std::string> foreign_origin(const server_state& st, const http::request<http::buffer_body>& req) {
-  if (!config::is_loopback_host(st.cfg.listen_host)) return std::nullopt;
-  if (!is_loopback_authority(req[http::field::host])) return "this server only answers to localhost";
-  const std::string_view origin = req[http::field::origin];
-  if (!origin.empty()) {
-    const auto scheme = origin.find("://");
-    if (scheme == std::string_view::npos || !is_loopback_authority(origin.substr(scheme + 3)))
-      return "cross-origin requests are refused";
-  }
-  return std::nullopt;
+  return foreign_request(host_policy_of(st.cfg), req[http::field::host], req[http::field::origin]);
 }
 
 // Who the request is from: most answers come without hashing a password
@@ -119,6 +102,8 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
   switch (r.kind) {
     case route_kind::healthz:
       co_return co_await send_response(c, parser, health_response(c.state));
+    case route_kind::agent_card:
+      co_return co_await send_response(c, parser, card_response(c.state, parser.get()));
     case route_kind::bad_request:
       if (r.api) co_return co_await send_response(c, parser, api_error(http::status::bad_request, "INVALID_PATH", r.error));
       co_return co_await send_response(c, parser, text_response(http::status::bad_request, r.error));

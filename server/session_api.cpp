@@ -173,7 +173,19 @@ api_response checkpoint(server_state& st, const api_call& call) {
     cp.call_id = string_field(o, "call_id");
     if (!cp.call_id) return bad_field("INVALID_CALL_ID", "\"call_id\" must be a string");
   }
-  return json_response(http::status::ok, turn_json(st.sessions.checkpoint(call.params.session, cp)));
+  // null is "not given", as for a client that fills every field. A number
+  // that is not a whole one (1.5, 1e2) or not even an int64 is refused
+  // here; the range is checked where the other fields are (call_fields).
+  if (const auto* exit_code = o.if_contains("exit_code"); exit_code && !exit_code->is_null()) {
+    if (!exit_code->is_int64())
+      return bad_field("INVALID_EXIT_CODE", "\"exit_code\" must be a whole number from " +
+                                                std::to_string(sessions::min_exit_code) + " to " +
+                                                std::to_string(sessions::max_exit_code));
+    cp.exit_code = exit_code->as_int64();
+  }
+  json::object answer = turn_json(st.sessions.checkpoint(call.params.session, cp));
+  if (cp.exit_code) answer["exit_code"] = *cp.exit_code;
+  return json_response(http::status::ok, answer);
 }
 
 api_response sync_session(server_state& st, const api_call& call) {
@@ -205,6 +217,16 @@ api_response session_diff(server_state& st, const api_call& call) {
   return json_response(http::status::ok, json::object{{"patch", patch.text}, {"truncated", patch.truncated}});
 }
 
+api_response list_files(server_state& st, const api_call& call) {
+  const std::string prefix = query_param(call.req.query, "prefix").value_or("");
+  const sessions::worktree_listing listed = st.sessions.list_files(call.params.session, prefix);
+  json::array files;
+  files.reserve(listed.files.size());
+  for (const auto& f : listed.files)
+    files.push_back(json::object{{"path", f.path}, {"size", f.size}, {"type", f.symlink ? "symlink" : "file"}});
+  return json_response(http::status::ok, json::object{{"files", std::move(files)}, {"truncated", listed.truncated}});
+}
+
 api_response read_file(server_state& st, const api_call& call) {
   const std::string& path = call.params.path;
   auto opened = st.sessions.open_file(call.params.session, path);
@@ -219,15 +241,19 @@ api_response read_file(server_state& st, const api_call& call) {
   return res;
 }
 
+// Both answer 200 whether or not anything changed, so an agent may retry
+// either without telling the outcomes apart by status: `result` says.
 api_response write_file(server_state& st, const api_call& call) {
-  st.sessions.write_file(call.params.session, call.params.path, call.req.body);
-  return json_response(http::status::ok, json::object{{"path", call.params.path}, {"bytes", call.req.body.size()}});
+  const bool written = st.sessions.write_file(call.params.session, call.params.path, call.req.body);
+  return json_response(http::status::ok, json::object{{"path", call.params.path},
+                                                      {"bytes", call.req.body.size()},
+                                                      {"result", written ? "written" : "no-op"}});
 }
 
 api_response delete_file(server_state& st, const api_call& call) {
-  if (!st.sessions.delete_file(call.params.session, call.params.path))
-    return api_error(http::status::not_found, "FILE_NOT_FOUND", "no such file: " + call.params.path);
-  return no_content();
+  const bool deleted = st.sessions.delete_file(call.params.session, call.params.path);
+  return json_response(http::status::ok,
+                       json::object{{"path", call.params.path}, {"result", deleted ? "deleted" : "no-op"}});
 }
 
 }  // namespace agentgit::server::api_handlers

@@ -44,6 +44,13 @@ std::optional<std::string> call_id_problem(std::string_view call_id) {
   return std::nullopt;
 }
 
+std::optional<std::string> exit_code_problem(std::int64_t exit_code) {
+  if (exit_code < min_exit_code || exit_code > max_exit_code)
+    return "\"exit_code\" must be a whole number from " + std::to_string(min_exit_code) + " to " +
+           std::to_string(max_exit_code) + " (it is " + std::to_string(exit_code) + ")";
+  return std::nullopt;
+}
+
 std::optional<std::string> task_problem(std::string_view task) {
   if (task.empty()) return "\"task\" (a non-empty string) is required";
   if (task.size() > max_task_bytes)

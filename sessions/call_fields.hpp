@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,14 @@ std::optional<std::string> summary_problem(std::string_view summary);
 // `call_id`: 1-200 printable ASCII characters (0x21-0x7e): no space, no
 // control character, nothing a line-based record could split on.
 std::optional<std::string> call_id_problem(std::string_view call_id);
+// `exit_code`: from min_exit_code to max_exit_code. A process exits with
+// 0-255 (a shell reports death by signal N as 128+N, still in range), and
+// runners such as Python's subprocess report death by signal N as -N:
+// anything beyond is no exit status but a mistake (a pid, a Windows
+// NTSTATUS, a garbled number), refused rather than recorded.
+inline constexpr std::int64_t min_exit_code = -255;
+inline constexpr std::int64_t max_exit_code = 255;
+std::optional<std::string> exit_code_problem(std::int64_t exit_code);
 // `task`: 1 to max_task_bytes bytes; newlines and tabs allowed, no other
 // control character.
 std::optional<std::string> task_problem(std::string_view task);

@@ -195,6 +195,32 @@ void worktree_symlink(const std::filesystem::path& root, const std::string& rel,
   }
 }
 
+existing_content worktree_compare(const std::filesystem::path& root, const std::string& rel, std::string_view bytes) {
+  existing_content out;
+  const entry_at e = look_up(root, rel);
+  if (e.error || !S_ISREG(e.st.st_mode)) return out;
+  out.regular = true;
+  out.executable = (e.st.st_mode & S_IXUSR) != 0;
+  if (static_cast<std::uint64_t>(e.st.st_size) != bytes.size()) return out;
+  // O_NONBLOCK and the check below: it may have been swapped for a FIFO
+  // or a link since the stat.
+  base::unique_fd f(::openat(e.dir.fd, e.name().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st;
+  if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) return out;
+  std::vector<char> piece(64 * 1024);
+  std::size_t at = 0;
+  for (;;) {
+    const ssize_t n = base::read_some(f.fd, piece.data(), piece.size());
+    if (n < 0) return out;
+    if (n == 0) break;
+    const auto got = static_cast<std::size_t>(n);
+    if (at + got > bytes.size() || bytes.compare(at, got, std::string_view(piece.data(), got)) != 0) return out;
+    at += got;
+  }
+  out.same = at == bytes.size();
+  return out;
+}
+
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel) {
   const entry_at e = look_up(root, rel);
   if (e.error) return false;

@@ -43,6 +43,18 @@ using piece_source = std::function<std::string_view()>;
 void worktree_write_pieces(const std::filesystem::path& root, const std::string& rel, const piece_source& next,
                            bool executable = false);
 void worktree_symlink(const std::filesystem::path& root, const std::string& rel, const std::string& target);
+// What a write of `bytes` to `rel` would replace: a regular file there
+// (the last component not followed), whether it holds exactly `bytes`
+// (compared in pieces, so a large file is not read whole, and not at all
+// when its size differs) and whether it is executable. A missing file, or
+// anything but a regular file, is {false, false, false}. Throws
+// worktree_error as worktree_open does for the way to it.
+struct existing_content {
+  bool regular = false;
+  bool same = false;
+  bool executable = false;
+};
+existing_content worktree_compare(const std::filesystem::path& root, const std::string& rel, std::string_view bytes);
 // false when there was nothing to delete. Empty parent directories go too.
 bool worktree_remove(const std::filesystem::path& root, const std::string& rel);
 

@@ -1,4 +1,4 @@
-// Agent sessions: see session_store.hpp. About 480 lines, over the ~400
+// Agent sessions: see session_store.hpp. About 510 lines, over the ~400
 // the tree aims for: it is every public operation's locking and ordering
 // (the store's map, one mutex per session, what is saved when), which reads
 // best in one place; the work itself is in turn, tree_checkout, history,
@@ -273,6 +273,8 @@ turn_result session_store::checkpoint(const std::string& id, const checkpoint_re
   if (req.call_id)
     if (auto why = call_id_problem(*req.call_id))
       throw session_error(session_errc::invalid_call_id, *why);
+  if (req.exit_code)
+    if (auto why = exit_code_problem(*req.exit_code)) throw session_error(session_errc::invalid_exit_code, *why);
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   git_repository* repo = ready_for_turn(*s);
@@ -325,7 +327,7 @@ std::optional<opened_file> session_store::open_file(const std::string& id, const
   }
 }
 
-void session_store::write_file(const std::string& id, const std::string& path, const std::string& bytes) {
+bool session_store::write_file(const std::string& id, const std::string& path, const std::string& bytes) {
   if (!is_valid_worktree_path(path)) throw session_error(session_errc::invalid_path, "invalid path: " + path);
   auto s = find(id);
   std::lock_guard lock(s->mutex);
@@ -333,12 +335,20 @@ void session_store::write_file(const std::string& id, const std::string& path, c
   ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
   if (auto why = worktree_content_problem(path, bytes))
     throw session_error(session_errc::invalid_content, *why);
+  bool written = false;
   try {
-    worktree_write(s->info.workdir, path, bytes);
+    // A retried write must not touch the file: its stat data would change
+    // and the snapshot would hash it again for nothing.
+    const existing_content there = worktree_compare(s->info.workdir, path, bytes);
+    if (!there.same) {
+      worktree_write(s->info.workdir, path, bytes, there.executable);
+      written = true;
+    }
   } catch (const worktree_error& e) {
     throw session_error(session_errc::invalid_path, e.what());
   }
   s->info.last_activity = now_seconds();
+  return written;
 }
 
 bool session_store::delete_file(const std::string& id, const std::string& path) {
@@ -351,6 +361,20 @@ bool session_store::delete_file(const std::string& id, const std::string& path) 
     const bool removed = worktree_remove(s->info.workdir, path);
     s->info.last_activity = now_seconds();
     return removed;
+  } catch (const worktree_error& e) {
+    throw session_error(session_errc::invalid_path, e.what());
+  }
+}
+
+worktree_listing session_store::list_files(const std::string& id, const std::string& prefix) {
+  if (auto why = listing_prefix_problem(prefix)) throw session_error(session_errc::invalid_path, *why);
+  auto s = find(id);
+  std::lock_guard lock(s->mutex);
+  require_live(s->info);
+  ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
+  s->info.last_activity = now_seconds();
+  try {
+    return list_worktree(s->info.workdir, prefix);
   } catch (const worktree_error& e) {
     throw session_error(session_errc::invalid_path, e.what());
   }

@@ -26,6 +26,7 @@
 #include "sessions/repo_store.hpp"
 #include "sessions/session_types.hpp"
 #include "sessions/confined_fs.hpp"  // opened_file
+#include "sessions/worktree_listing.hpp"
 
 struct git_repository;  // libgit2
 
@@ -50,8 +51,15 @@ class session_store {
   // The work tree's file at `path`, opened (nullopt when there is none):
   // the caller reads it in pieces, however large it is.
   std::optional<opened_file> open_file(const std::string& id, const std::string& path);
-  void write_file(const std::string& id, const std::string& path, const std::string& bytes);
+  // false when the file already held exactly `bytes`: nothing is written
+  // (so an on-change checkpoint after it commits nothing). A file replaced
+  // keeps its executable bit.
+  bool write_file(const std::string& id, const std::string& path, const std::string& bytes);
+  // false when there was nothing to delete.
   bool delete_file(const std::string& id, const std::string& path);
+  // The work tree's files whose paths start with `prefix`
+  // (sessions/worktree_listing.hpp); an invalid prefix is INVALID_PATH.
+  worktree_listing list_files(const std::string& id, const std::string& prefix);
 
   std::vector<log_entry> log(const std::string& id, std::size_t limit);
   patch_text diff(const std::string& id, const std::string& from, const std::string& to);

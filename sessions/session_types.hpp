@@ -72,7 +72,7 @@ constexpr const char* name_of(turn_status s) {
 enum class session_errc {
   session_not_found, repo_not_found, branch_not_found, revision_not_found,  // not found
   invalid_name, invalid_branch, invalid_path, invalid_content, invalid_revision,
-  invalid_tool, invalid_summary, invalid_call_id, missing_task, invalid_task,  // invalid
+  invalid_tool, invalid_summary, invalid_call_id, invalid_exit_code, missing_task, invalid_task,  // invalid
   repo_exists, repo_in_use, branch_gone, worktree_blocked, busy,               // conflict
   session_ended,                                                                // gone
   forbidden,                                                                    // forbidden
@@ -110,6 +110,7 @@ struct session_error : std::runtime_error {
       case invalid_tool: return "INVALID_TOOL";
       case invalid_summary: return "INVALID_SUMMARY";
       case invalid_call_id: return "INVALID_CALL_ID";
+      case invalid_exit_code: return "INVALID_EXIT_CODE";
       case missing_task: return "MISSING_TASK";
       case invalid_task: return "INVALID_TASK";
       case repo_exists: return "REPO_EXISTS";
@@ -161,6 +162,8 @@ struct checkpoint_request {
   std::string summary;
   std::optional<std::string> call_id;
   std::string user = "anonymous";  // for the audit log
+  // How the tool call's command ended, when it ran one: an Exit-Code trailer.
+  std::optional<std::int64_t> exit_code;
 };
 
 struct turn_result {

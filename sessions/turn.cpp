@@ -164,6 +164,7 @@ std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id
 std::string tool_call_message(const checkpoint_request& req, const std::string& session_id) {
   std::string msg = "[" + req.tool + "] " + req.summary + "\n\nAgent-Session: " + session_id + "\n";
   if (req.call_id) msg += "Tool-Call: " + *req.call_id + "\n";
+  if (req.exit_code) msg += "Exit-Code: " + std::to_string(*req.exit_code) + "\n";
   return msg;
 }
 

@@ -61,7 +61,7 @@ std::optional<std::string> adopt_unrecorded_commit(const std::string& session_id
 std::optional<std::string> trailer(const std::string& message, const std::string& key);
 
 // Commit messages: a tool call's ("[TOOL] SUMMARY" with the Agent-Session
-// and Tool-Call trailers), and the server's own ("[agentgit] SUMMARY").
+// trailer, then Tool-Call and Exit-Code when given), and the server's own ("[agentgit] SUMMARY").
 std::string tool_call_message(const checkpoint_request& req, const std::string& session_id);
 std::string agentgit_message(std::string_view summary, const std::string& session_id);
 inline constexpr std::string_view sync_summary = "Work in progress before sync";

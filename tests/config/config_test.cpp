@@ -608,3 +608,22 @@ TEST_CASE("[git] object_info is off unless set") {
   CHECK(contains(load_error("[git]\nobject_info = \"yes\"\n"), "git.object_info"));
   CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
 }
+
+TEST_CASE("allowed_hosts: host names with optional ports; bad values name the key and the file") {
+  temp_dir dir;
+  const server_config cfg = load(with_file(write_config(dir, R"(allowed_hosts = ["Agents.Example.com", "git.example.org:8443", "[2001:db8::1]"])"
+                                                             "\n")),
+                                 no_env);
+  REQUIRE(cfg.allowed_hosts.size() == 3);
+  CHECK(cfg.allowed_hosts[0] == authority{"agents.example.com", std::nullopt});
+  CHECK(cfg.allowed_hosts[1] == authority{"git.example.org", 8443});
+  CHECK(cfg.allowed_hosts[2] == authority{"2001:db8::1", std::nullopt});
+  CHECK(load({}, no_env).allowed_hosts.empty());
+  for (const char* bad : {"allowed_hosts = \"agents.example.com\"", "allowed_hosts = [1]",
+                          "allowed_hosts = [\"*\"]", "allowed_hosts = [\"https://agents.example.com\"]",
+                          "allowed_hosts = [\"agents.example.com:0\"]", "allowed_hosts = [\"a b\"]"}) {
+    CAPTURE(bad);
+    const std::string msg = load_error(std::string(bad) + "\n");
+    CHECK_MESSAGE(contains(msg, "allowed_hosts"), msg);
+  }
+}

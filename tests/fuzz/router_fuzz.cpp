@@ -61,6 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(starts_with(target, "/healthz"));
       FUZZ_CHECK(r.repo.empty() && r.service == nullptr && r.segments.empty() && r.error.empty());
       break;
+    case route_kind::agent_card:
+      FUZZ_CHECK(r.repo.empty() && r.service == nullptr && r.segments.empty() && r.error.empty());
+      break;
     case route_kind::api:
       FUZZ_CHECK(starts_with(target, "/api/v1"));
       FUZZ_CHECK(r.repo.empty() && r.service == nullptr && r.error.empty());

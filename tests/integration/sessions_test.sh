@@ -130,8 +130,10 @@ r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Bash","summary":"made l
 git -C "$WORK/person" pull -q
 assert_eq "/etc" "$(readlink "$WORK/person/escape")" "a symlink is stored as a link"
 [ -L "$WORK/person/passwd-link" ] || fail "passwd-link should be a link in the repo"
-assert_eq 204 "$(http_status DELETE "/api/v1/sessions/$id/files/data/blob.bin")" "DELETE file"
+assert_eq '{"path":"data/blob.bin","result":"deleted"}' "$(curl -s -X DELETE "$BASE/api/v1/sessions/$id/files/data/blob.bin")" "DELETE file"
 [ ! -e "$wd/data" ] || fail "DELETE left the file or its empty directory"
+# Gone already: a retried DELETE is a 200 no-op, not a 404.
+assert_eq 200 "$(http_status DELETE "/api/v1/sessions/$id/files/data/blob.bin")" "DELETE a missing file"
 pass "files API: binary-safe, hostile paths refused, symlinks stored as links"
 
 # .gitignore is honoured.

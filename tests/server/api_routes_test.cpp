@@ -172,6 +172,18 @@ TEST_CASE("api routes: hostile and invalid names are refused as before") {
     // a path no row serves.
     CHECK(match(verb::put, "/api/v1/sessions/s1/files").m.body == api_body::json);
     CHECK(match(verb::put, "/api/v1/sessions/s1/files/").m.body == api_body::file);
+    CHECK(code_of(*match(verb::get, "/api/v1/sessions/s1/files/").m.bad_param) == "INVALID_PATH");
+  }
+  SUBCASE("GET /files exactly lists the work tree") {
+    for (const std::string t : {"/api/v1/sessions/s1/files", "/api/v1/sessions/s1/files?prefix=src/"}) {
+      CAPTURE(t);
+      const decoded d = match(verb::get, t);
+      REQUIRE(d.m.row);
+      CHECK(pattern_of(d.m) == "/sessions/{id}/files");
+      CHECK_FALSE(d.m.bad_param);
+      CHECK(d.m.params.session == "s1");
+      CHECK(need_name(d.m.needs) == "read");
+    }
   }
 }
 
@@ -285,6 +297,7 @@ TEST_CASE("api routes: each row needs the access DESIGN.md gives it") {
       {verb::get, "/sessions/{id}/log", "read", api_body::json},
       {verb::get, "/sessions/{id}/diff", "read", api_body::json},
       {verb::get, "/sessions/{id}/events", "read", api_body::stream},
+      {verb::get, "/sessions/{id}/files", "read", api_body::json},
       {verb::get, "/sessions/{id}/files/{path+}", "read", api_body::file},
       {verb::put, "/sessions/{id}/files/{path+}", "write", api_body::file},
       {verb::delete_, "/sessions/{id}/files/{path+}", "write", api_body::file},

@@ -14,6 +14,7 @@ namespace {
 std::string kind_name(route_kind k) {
   switch (k) {
     case route_kind::healthz: return "healthz";
+    case route_kind::agent_card: return "agent_card";
     case route_kind::api: return "api";
     case route_kind::git_info_refs: return "git_info_refs";
     case route_kind::git_rpc: return "git_rpc";
@@ -25,6 +26,14 @@ std::string kind_name(route_kind k) {
 }
 
 }  // namespace
+
+TEST_CASE("match_route: /.well-known/agent.json") {
+  CHECK(kind_name(match_route("/.well-known/agent.json").kind) == "agent_card");
+  CHECK(kind_name(match_route("/.well-known/agent.json?x=1").kind) == "agent_card");
+  CHECK(kind_name(match_route("/.well-known/agent.json/x").kind) == "not_found");
+  CHECK(kind_name(match_route("/.well-known/other.json").kind) == "not_found");
+  CHECK(kind_name(match_route("/.well-known").kind) == "not_found");
+}
 
 TEST_CASE("match_route: /healthz") {
   CHECK(kind_name(match_route("/healthz").kind) == "healthz");

@@ -182,6 +182,49 @@ TEST_CASE("confined_fs: writing onto a symlink is refused and its target is unto
   CHECK(slurp(t.outside / "secret.txt") == "secret\n");
 }
 
+TEST_CASE("confined_fs: compare says whether a regular file already holds the bytes, never following a link") {
+  trees t;
+  put(t.wt / "a.txt", "hello");
+  existing_content c = worktree_compare(t.wt, "a.txt", "hello");
+  CHECK(c.regular);
+  CHECK(c.same);
+  CHECK_FALSE(c.executable);
+  CHECK_FALSE(worktree_compare(t.wt, "a.txt", "hellO").same);
+  CHECK_FALSE(worktree_compare(t.wt, "a.txt", "hello!").same);  // size differs
+  CHECK_FALSE(worktree_compare(t.wt, "a.txt", "").same);
+  SUBCASE("larger than one piece read, differing only at the end") {
+    std::string big(200 * 1024, 'x');
+    put(t.wt / "big.bin", big);
+    CHECK(worktree_compare(t.wt, "big.bin", big).same);
+    std::string other = big;
+    other.back() = 'y';
+    CHECK_FALSE(worktree_compare(t.wt, "big.bin", other).same);
+  }
+  SUBCASE("an empty file holds the empty content") {
+    put(t.wt / "empty", "");
+    CHECK(worktree_compare(t.wt, "empty", "").same);
+  }
+  SUBCASE("the executable bit is reported") {
+    fs::permissions(t.wt / "a.txt", fs::perms::owner_exec, fs::perm_options::add);
+    CHECK(worktree_compare(t.wt, "a.txt", "hello").executable);
+  }
+  SUBCASE("nothing there, a directory, a link to a file with those bytes: not the same") {
+    CHECK_FALSE(worktree_compare(t.wt, "missing", "").regular);
+    CHECK_FALSE(worktree_compare(t.wt, "no/such/dir", "").regular);
+    fs::create_directories(t.wt / "d");
+    CHECK_FALSE(worktree_compare(t.wt, "d", "").regular);
+    fs::create_symlink(t.outside / "secret.txt", t.wt / "l");
+    const existing_content l = worktree_compare(t.wt, "l", "secret\n");
+    CHECK_FALSE(l.regular);
+    CHECK_FALSE(l.same);
+  }
+  SUBCASE("a link on the way is refused as for a read") {
+    fs::create_symlink(t.outside, t.wt / "out");
+    CHECK_THROWS_AS(worktree_compare(t.wt, "out/secret.txt", "secret\n"), worktree_error);
+    CHECK_THROWS_AS(worktree_compare(t.wt, "../outside/secret.txt", "secret\n"), worktree_error);
+  }
+}
+
 TEST_CASE("confined_fs: invalid paths are refused and write nothing") {
   trees t;
   const std::string before = t.outside_listing();

@@ -181,7 +181,7 @@ TEST_CASE("turn: a deleted branch is BRANCH_GONE") {
 TEST_CASE("turn: a turn whose branch move was not saved is adopted after a crash, with its call id") {
   turn_fixture f;
   f.write("a.txt", "mine\n");
-  checkpoint_request req{"edit", "write a", std::string("call-7"), "anonymous"};
+  checkpoint_request req{"edit", "write a", std::string("call-7"), "anonymous", std::nullopt};
   session_info crashed = f.info;  // what the session file still says
   const turn_outcome t = take_turn(f.who, f.info.id, f.info, f.r(), f.snap, turn_kind::checkpoint,
                                    tool_call_message(req, f.info.id));
@@ -206,7 +206,7 @@ TEST_CASE("turn: a merge's call id is adopted from its first parent") {
   f.write("a.txt", "mine\n");
   f.push({{"b.txt", "theirs\n"}});
   session_info crashed = f.info;
-  checkpoint_request req{"edit", "write a", std::string("call-9"), "anonymous"};
+  checkpoint_request req{"edit", "write a", std::string("call-9"), "anonymous", std::nullopt};
   const turn_outcome t = take_turn(f.who, f.info.id, f.info, f.r(), f.snap, turn_kind::checkpoint,
                                    tool_call_message(req, f.info.id));
   REQUIRE(git_commit_parentcount(f.commit(t.answer.commit).get()) == 2);
@@ -215,12 +215,21 @@ TEST_CASE("turn: a merge's call id is adopted from its first parent") {
 }
 
 TEST_CASE("turn: messages carry their trailers, which trailer() reads back") {
-  const checkpoint_request req{"bash", "ran tests", std::string("c-1"), "anonymous"};
+  const checkpoint_request req{"bash", "ran tests", std::string("c-1"), "anonymous", std::nullopt};
   const std::string msg = tool_call_message(req, "0123456789ab");
   CHECK(msg == "[bash] ran tests\n\nAgent-Session: 0123456789ab\nTool-Call: c-1\n");
   CHECK(trailer(msg, "Agent-Session") == "0123456789ab");
   CHECK(trailer(msg, "Tool-Call") == "c-1");
   CHECK_FALSE(trailer(msg, "Signed-off-by"));
+  checkpoint_request failed = req;
+  failed.exit_code = -2;
+  const std::string with_exit = tool_call_message(failed, "0123456789ab");
+  CHECK(with_exit == "[bash] ran tests\n\nAgent-Session: 0123456789ab\nTool-Call: c-1\nExit-Code: -2\n");
+  CHECK(trailer(with_exit, "Exit-Code") == "-2");
+  CHECK(trailer(with_exit, "Tool-Call") == "c-1");
+  failed.call_id.reset();
+  failed.exit_code = 0;
+  CHECK(tool_call_message(failed, "0123456789ab") == "[bash] ran tests\n\nAgent-Session: 0123456789ab\nExit-Code: 0\n");
   const std::string own = agentgit_message(sync_summary, "0123456789ab");
   CHECK(own == "[agentgit] Work in progress before sync\n\nAgent-Session: 0123456789ab\n");
   CHECK_FALSE(trailer(own, "Tool-Call"));
