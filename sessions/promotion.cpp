@@ -69,7 +69,8 @@ std::string promoted_from_value(std::string_view message) {
 }
 
 // The versions of `paths` that commits of the target branch promoted from
-// session `id` wrote, looking back from `tip` to the session's base.
+// session `id` wrote (changed from their first parent), looking back from
+// `tip` to the session's base.
 std::map<std::string, std::vector<tree_side>> earlier_promotions(git_repository* target, const git_oid& tip,
                                                                  const git_oid& base, const std::string& id,
                                                                  const std::vector<std::string>& paths) {
@@ -87,8 +88,14 @@ std::map<std::string, std::vector<tree_side>> earlier_promotions(git_repository*
     check(git_commit_lookup(&craw, target, &oid), "commit " + hex(oid));
     commit_ptr commit(craw);
     if (promoted_from_value(git_commit_message(craw)).rfind(id + "@", 0) != 0) continue;
+    // Only what the promotion wrote: its tree also holds every file as
+    // others left it, which must not pass for this session's.
     tree_ptr tree = tree_of_commit(target, oid);
-    for (const auto& p : paths) out[p].push_back(entry_at(tree.get(), p).side);
+    tree_ptr parent = git_commit_parentcount(craw) > 0 ? tree_of_commit(target, *git_commit_parent_id(craw, 0)) : nullptr;
+    for (const auto& p : paths) {
+      const tree_side written = entry_at(tree.get(), p).side;
+      if (!(written == entry_at(parent.get(), p).side)) out[p].push_back(written);
+    }
   }
   return out;
 }

@@ -9,8 +9,8 @@
 // session's base version (nobody changed it since the session started),
 // what this promotion would write (already promoted), or what an earlier
 // promotion from this same session wrote (a commit of the target branch,
-// after the base, whose Promoted-From trailer names this session, has
-// exactly that version of the file). Anything else is BASELINE_CONFLICT
+// after the base, whose Promoted-From trailer names this session, changed
+// the file to exactly that version). Anything else is BASELINE_CONFLICT
 // naming the files, and nothing is written. Hunks are then applied to the
 // target's version as `git apply` would (hunk_apply.hpp); one whose lines
 // are not there is a BASELINE_CONFLICT too.

@@ -185,6 +185,11 @@ TEST_CASE("promotion: re-promoting after further edits is no conflict, the same 
   CHECK_FALSE(same.promoted);
   CHECK(same.commit == tip);
   CHECK(p.prod_tip() == tip);
+  // A later promotion's tree holds others' files as they were: not ours.
+  p.commit_to_prod({{"b.txt", "someone else\n"}});
+  p.work({{"a.txt", "A2b\n"}, {"b.txt", "agent b\n"}});
+  REQUIRE(p.promote_files({"a.txt"}).promoted);
+  CHECK(code_of([&] { p.promote_files({"b.txt"}); }) == "BASELINE_CONFLICT");
   // What another session promoted is someone else's change.
   p.commit_to_prod({{"a.txt", "theirs\n"}}, "theirs\n\nPromoted-From: ffffffffffff@" + std::string(40, '1') + "\n");
   p.work({{"a.txt", "A3\n"}});
