@@ -1,4 +1,4 @@
-// Agent sessions: see session_store.hpp. About 480 lines, over the ~400
+// Agent sessions: see session_store.hpp. About 500 lines, over the ~400
 // the tree aims for: it is every public operation's locking and ordering
 // (the store's map, one mutex per session, what is saved when), which reads
 // best in one place; the work itself is in turn, tree_checkout, history,
