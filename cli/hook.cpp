@@ -21,7 +21,7 @@ int post_receive_hook() {
   std::string old_id, new_id, ref;
   int failures = 0;
   while (std::cin >> old_id >> new_id >> ref) {
-    if (!sessions::append_audit(log, {"push", user ? user : "anonymous", repo, ref, old_id, new_id, ""}))
+    if (!sessions::append_audit(log, {"push", user ? user : "anonymous", repo, ref, old_id, new_id, "", ""}))
       ++failures;
   }
   if (failures) std::cerr << "agentgit: could not write " << failures << " audit log line(s)\n";

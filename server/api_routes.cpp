@@ -32,6 +32,10 @@ constexpr api_route table[] = {
     {verb::post, "/sessions/{id}/sync", write, json, h::sync_session},
     {verb::get, "/sessions/{id}/log", read, json, h::session_log},
     {verb::get, "/sessions/{id}/diff", read, json, h::session_diff},
+    {verb::get, "/sessions/{id}/touched", read, json, h::touched_files},
+    // Read on the session; write on the target, named in the body, is the
+    // handler's to check.
+    {verb::post, "/sessions/{id}/promote", read, json, h::promote},
     {verb::get, "/sessions/{id}/events", read, stream, nullptr},
     {verb::get, "/sessions/{id}/files", read, json, h::list_files},
     {verb::get, "/sessions/{id}/files/{path+}", read, file, h::read_file},

@@ -11,6 +11,7 @@
 #include "server/access.hpp"
 #include "server/api.hpp"
 #include "server/api_handlers.hpp"
+#include "server/change_json.hpp"
 #include "sessions/call_fields.hpp"
 
 namespace agentgit::server::api_handlers {
@@ -19,6 +20,12 @@ namespace {
 namespace json = boost::json;
 using sessions::session_error;
 using gitproto::access_level;
+
+// Where a session started from: null for a fresh one.
+json::value from_json(const sessions::session_info& s) {
+  if (!s.from) return nullptr;
+  return json::object{{"repo", s.from->repo}, {"branch", s.from->branch}, {"base", s.base}};
+}
 
 json::object session_json(const server_state& st, const api_request& req, const sessions::session_info& s) {
   return json::object{{"id", s.id},
@@ -32,7 +39,9 @@ json::object session_json(const server_state& st, const api_request& req, const 
                       {"commit_mode", sessions::name_of(s.mode)},
                       {"created", s.created},
                       {"last_activity", s.last_activity},
-                      {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)}};
+                      {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)},
+                      {"base", s.base},
+                      {"from", from_json(s)}};
 }
 
 json::array strings(const std::vector<std::string>& v) {
@@ -213,8 +222,10 @@ api_response session_log(server_state& st, const api_call& call) {
 api_response session_diff(server_state& st, const api_call& call) {
   const std::string from = query_param(call.req.query, "from").value_or("");
   const std::string to = query_param(call.req.query, "to").value_or("");
-  const auto patch = st.sessions.diff(call.params.session, from, to);
-  return json_response(http::status::ok, json::object{{"patch", patch.text}, {"truncated", patch.truncated}});
+  const auto diff = st.sessions.diff(call.params.session, from, to);
+  return json_response(http::status::ok, json::object{{"patch", diff.patch.text},
+                                                      {"truncated", diff.patch.truncated},
+                                                      {"files", files_json(diff.files)}});
 }
 
 api_response list_files(server_state& st, const api_call& call) {

@@ -20,6 +20,7 @@ bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   boost::json::object o{{"time", when}, {"via", e.via},   {"user", e.user}, {"repo", e.repo},
                         {"ref", e.ref}, {"old", e.old_id}, {"new", e.new_id}};
   if (!e.call_id.empty()) o["call_id"] = e.call_id;
+  if (!e.session.empty()) o["session"] = e.session;
   const std::string line = boost::json::serialize(o) + "\n";
   const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return false;

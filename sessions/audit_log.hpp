@@ -1,5 +1,6 @@
-// The audit log: one JSON line per ref change (pushes and checkpoints) in
-// DATA/audit.log: time, user, repo, ref, old -> new, call id. Lines are
+// The audit log: one JSON line per ref change (pushes, checkpoints,
+// promotions) in DATA/audit.log: time, user, repo, ref, old -> new, call
+// id, and the session a promotion came from. Lines are
 // appended with one write(2) on an O_APPEND file, so writers (the server
 // and git's post-receive hook) never interleave.
 #pragma once
@@ -10,13 +11,14 @@
 namespace agentgit::sessions {
 
 struct audit_entry {
-  std::string via;      // "push" | "checkpoint" | "sync"
+  std::string via;      // "push" | "checkpoint" | "sync" | "idle" | "promote"
   std::string user;     // the authenticated user, or "anonymous"
   std::string repo;
   std::string ref;
   std::string old_id;
   std::string new_id;
   std::string call_id;  // checkpoints only
+  std::string session;  // promotions only: "ID@COMMIT", what was promoted
 };
 
 // Appends one line; returns false (and writes nothing) on failure.

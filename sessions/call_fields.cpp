@@ -60,6 +60,15 @@ std::optional<std::string> task_problem(std::string_view task) {
   return std::nullopt;
 }
 
+std::optional<std::string> message_problem(std::string_view message) {
+  if (message.find_first_not_of(" \t\r\n") == std::string_view::npos) return "\"message\" must not be empty";
+  if (message.size() > max_task_bytes)
+    return "\"message\" must be at most " + std::to_string(max_task_bytes) + " bytes (it is " +
+           std::to_string(message.size()) + ")";
+  if (auto c = first_control(message, "\n\t")) return "\"message\" must not hold a " + describe(*c);
+  return std::nullopt;
+}
+
 std::string preview(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   std::size_t cut = max_bytes;

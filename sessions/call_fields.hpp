@@ -39,6 +39,11 @@ std::optional<std::string> exit_code_problem(std::int64_t exit_code);
 // control character.
 std::optional<std::string> task_problem(std::string_view task);
 
+// A promotion's commit `message`: 1 to max_task_bytes bytes, not only
+// white space; newlines and tabs allowed, no other control character
+// (libgit2 would cut the message, and its trailer, at a NUL).
+std::optional<std::string> message_problem(std::string_view message);
+
 // At most `max_bytes` of `text`, never cutting a UTF-8 sequence in two,
 // with "…" appended when something was cut.
 std::string preview(std::string_view text, std::size_t max_bytes);

@@ -52,7 +52,10 @@ commit_ptr resolve_commit(git_repository* repo, const std::string& spec) {
   return commit_ptr(reinterpret_cast<git_commit*>(peeled));
 }
 
-patch_text diff_between(git_repository* repo, const std::string& from, const std::string& to) {
+namespace {
+
+// The trees a diff from `from` to `to` compares (from: null for nothing).
+std::pair<tree_ptr, tree_ptr> diff_trees_of(git_repository* repo, const std::string& from, const std::string& to) {
   commit_ptr to_commit = resolve_commit(repo, to);
   tree_ptr to_tree = tree_of_commit(repo, *git_commit_id(to_commit.get()));
   tree_ptr from_tree;
@@ -62,6 +65,18 @@ patch_text diff_between(git_repository* repo, const std::string& from, const std
   } else if (git_commit_parentcount(to_commit.get()) > 0) {
     from_tree = tree_of_commit(repo, *git_commit_parent_id(to_commit.get(), 0));
   }
+  return {std::move(from_tree), std::move(to_tree)};
+}
+
+}  // namespace
+
+std::vector<file_change> diff_files(git_repository* repo, const std::string& from, const std::string& to) {
+  auto [from_tree, to_tree] = diff_trees_of(repo, from, to);
+  return file_changes(repo, from_tree.get(), to_tree.get());
+}
+
+patch_text diff_between(git_repository* repo, const std::string& from, const std::string& to) {
+  auto [from_tree, to_tree] = diff_trees_of(repo, from, to);
   git_diff* raw = nullptr;
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
   // Larger blobs are not even loaded: their size is in the object header.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sessions/git_ops.hpp"
+#include "sessions/hunks.hpp"
 #include "sessions/session_types.hpp"
 
 namespace agentgit::sessions {
@@ -28,5 +29,8 @@ commit_ptr resolve_commit(git_repository* repo, const std::string& spec);
 // it, bounded (patch_text). An empty `from` means `to`'s first parent (or
 // nothing for a first commit): the change `to` made.
 patch_text diff_between(git_repository* repo, const std::string& from, const std::string& to);
+// The same change as files and hunks (hunks.hpp), whose headers are the
+// patch's.
+std::vector<file_change> diff_files(git_repository* repo, const std::string& from, const std::string& to);
 
 }  // namespace agentgit::sessions

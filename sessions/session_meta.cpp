@@ -30,16 +30,19 @@ std::int64_t now_seconds() {
 }
 
 std::string encode_session(const session_info& s) {
-  return json::serialize(json::object{{"id", s.id},
-                                      {"repo", s.repo},
-                                      {"branch", s.branch},
-                                      {"task", s.task},
-                                      {"workdir", s.workdir},
-                                      {"head", s.head},
-                                      {"state", name_of(s.state)},
-                                      {"created", s.created},
-                                      {"last_activity", s.last_activity},
-                                      {"commit_mode", name_of(s.mode)}});
+  json::object o{{"id", s.id},
+                 {"repo", s.repo},
+                 {"branch", s.branch},
+                 {"task", s.task},
+                 {"workdir", s.workdir},
+                 {"head", s.head},
+                 {"state", name_of(s.state)},
+                 {"created", s.created},
+                 {"last_activity", s.last_activity},
+                 {"commit_mode", name_of(s.mode)},
+                 {"base", s.base}};
+  if (s.from) o["from"] = json::object{{"repo", s.from->repo}, {"branch", s.from->branch}};
+  return json::serialize(o);
 }
 
 session_info decode_session(std::string_view text) {
@@ -58,6 +61,12 @@ session_info decode_session(std::string_view text) {
   s.last_activity = o.at("last_activity").to_number<std::int64_t>();
   // Files written before commit_mode was validated: anything else is every-call.
   s.mode = parse_record_mode(json::value_to<std::string>(o.at("commit_mode"))).value_or(record_mode::every_call);
+  // Files written before the base was kept have neither (session_info.base).
+  if (const auto* base = o.if_contains("base")) s.base = json::value_to<std::string>(*base);
+  if (const auto* from = o.if_contains("from")) {
+    const json::object& f = from->as_object();
+    s.from = session_origin{json::value_to<std::string>(f.at("repo")), json::value_to<std::string>(f.at("branch"))};
+  }
   return s;
 }
 

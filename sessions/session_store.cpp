@@ -1,4 +1,4 @@
-// Agent sessions: see session_store.hpp. About 510 lines, over the ~400
+// Agent sessions: see session_store.hpp. About 520 lines, over the ~400
 // the tree aims for: it is every public operation's locking and ordering
 // (the store's map, one mutex per session, what is saved when), which reads
 // best in one place; the work itself is in turn, tree_checkout, history,
@@ -167,7 +167,8 @@ session_info session_store::start(const start_request& req) {
       if (!tip) throw session_error(session_errc::branch_not_found, "no branch " + branch + " in " + *src);
       check(git_repository_set_head(repo, ("refs/heads/" + branch).c_str()), "set HEAD");
       s->info.branch = branch;
-      s->info.head = hex(*tip);
+      s->info.head = s->info.base = hex(*tip);
+      s->info.from = session_origin{*src, branch};
       tree_ptr tree = tree_of_commit(repo, *tip);
       std::vector<std::string> touched;
       tree_checkout(repo, s->info.workdir, touched).apply(nullptr, tree.get());
@@ -178,7 +179,7 @@ session_info session_store::start(const start_request& req) {
       git_reference* ref = nullptr;
       check(git_reference_create(&ref, repo, "refs/heads/main", &first, 0, "session start"), "create main");
       ref_ptr created(ref);
-      s->info.head = hex(first);
+      s->info.head = s->info.base = hex(first);
     }
     s->save();
   } catch (...) {
@@ -387,11 +388,19 @@ std::vector<log_entry> session_store::log(const std::string& id, std::size_t lim
   return log_of(repo, s->info.branch, limit);
 }
 
-patch_text session_store::diff(const std::string& id, const std::string& from, const std::string& to) {
+session_diff session_store::diff(const std::string& id, const std::string& from, const std::string& to) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  return diff_between(repo, from, to.empty() ? s->info.head : to);
+  const std::string upto = to.empty() ? s->info.head : to;
+  return {diff_between(repo, from, upto), diff_files(repo, from, upto)};
+}
+
+void session_store::with_history(const std::string& id,
+                                 const std::function<void(const session_info&, git_repository*)>& work) {
+  auto s = find(id);
+  std::lock_guard lock(s->mutex);
+  work(s->info, s->open(repos_.path_of(s->info.repo)));
 }
 
 void session_store::end(const std::string& id, bool purge) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "sessions/hunks.hpp"  // session_diff
 #include "sessions/repo_store.hpp"
 #include "sessions/session_types.hpp"
 #include "sessions/confined_fs.hpp"  // opened_file
@@ -62,7 +63,15 @@ class session_store {
   worktree_listing list_files(const std::string& id, const std::string& prefix);
 
   std::vector<log_entry> log(const std::string& id, std::size_t limit);
-  patch_text diff(const std::string& id, const std::string& from, const std::string& to);
+  session_diff diff(const std::string& id, const std::string& from, const std::string& to);
+
+  // Runs `work` with session `id`'s description and repository (its work
+  // tree not needed: an ended session's history is still there),
+  // serialized with every other call on the session: for what reads a
+  // session's history beside the store's own calls (promotion.hpp).
+  void with_history(const std::string& id, const std::function<void(const session_info&, git_repository*)>& work);
+  const identity& who() const { return who_; }
+  const std::filesystem::path& audit_path() const { return audit_path_; }
 
   void end(const std::string& id, bool purge);
   // Reclaims the work trees of sessions idle longer than `timeout`.

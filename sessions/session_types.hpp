@@ -72,8 +72,11 @@ constexpr const char* name_of(turn_status s) {
 enum class session_errc {
   session_not_found, repo_not_found, branch_not_found, revision_not_found,  // not found
   invalid_name, invalid_branch, invalid_path, invalid_content, invalid_revision,
-  invalid_tool, invalid_summary, invalid_call_id, invalid_exit_code, missing_task, invalid_task,  // invalid
-  repo_exists, repo_in_use, branch_gone, worktree_blocked, busy,               // conflict
+  invalid_tool, invalid_summary, invalid_call_id, invalid_exit_code, missing_task, invalid_task,
+  missing_target, invalid_target, missing_message, invalid_message, invalid_promote,
+  nothing_to_promote, not_touched, unknown_hunk,                                // invalid
+  repo_exists, repo_in_use, branch_gone, worktree_blocked, busy,
+  baseline_conflict, conflict,                                                  // conflict
   session_ended,                                                                // gone
   forbidden,                                                                    // forbidden
 };
@@ -89,6 +92,7 @@ struct session_error : std::runtime_error {
       case session_not_found: case repo_not_found: case branch_not_found: case revision_not_found:
         return kind::not_found;
       case repo_exists: case repo_in_use: case branch_gone: case worktree_blocked: case busy:
+      case baseline_conflict: case conflict:
         return kind::conflict;
       case session_ended: return kind::gone;
       case forbidden: return kind::forbidden;
@@ -113,6 +117,16 @@ struct session_error : std::runtime_error {
       case invalid_exit_code: return "INVALID_EXIT_CODE";
       case missing_task: return "MISSING_TASK";
       case invalid_task: return "INVALID_TASK";
+      case missing_target: return "MISSING_TARGET";
+      case invalid_target: return "INVALID_TARGET";
+      case missing_message: return "MISSING_MESSAGE";
+      case invalid_message: return "INVALID_MESSAGE";
+      case invalid_promote: return "INVALID_PROMOTE";
+      case nothing_to_promote: return "NOTHING_TO_PROMOTE";
+      case not_touched: return "NOT_TOUCHED";
+      case unknown_hunk: return "UNKNOWN_HUNK";
+      case baseline_conflict: return "BASELINE_CONFLICT";
+      case conflict: return "CONFLICT";
       case repo_exists: return "REPO_EXISTS";
       case repo_in_use: return "REPO_IN_USE";
       case branch_gone: return "BRANCH_GONE";
@@ -129,6 +143,12 @@ struct session_error : std::runtime_error {
   std::string code;
 };
 
+// Where a session started from when it copied a repo's branch.
+struct session_origin {
+  std::string repo;
+  std::string branch;
+};
+
 struct session_info {
   std::string id;
   std::string repo;
@@ -136,6 +156,12 @@ struct session_info {
   std::string task;
   std::string workdir;
   std::string head;  // the commit the work tree was last made from
+  // The commit the session's work is measured from (touched files,
+  // promotion): the copied branch's tip for a session started from a
+  // repo, else its first commit. Empty in files written before it was
+  // kept: then the first commit of the head's first-parent line.
+  std::string base;
+  std::optional<session_origin> from;  // the repo and branch it copied, if any
   session_state state = session_state::active;
   std::int64_t created = 0;  // unix seconds
   std::int64_t last_activity = 0;

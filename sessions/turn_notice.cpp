@@ -21,7 +21,7 @@ void audit_turn(const std::filesystem::path& audit_path, const session_info& inf
                 const turn_notice& n) {
   if (t.ref_was)
     append_audit(audit_path, {n.via, n.user, info.repo, "refs/heads/" + info.branch, hex(*t.ref_was),
-                              t.answer.commit, n.call_id});
+                              t.answer.commit, n.call_id, ""});
 }
 
 void announce(const event_sink& sink, const session_info& info, const turn_outcome& t, const turn_notice& n) {

@@ -502,3 +502,51 @@ TEST_CASE("GET /api/v1/sessions/ID/log?limit= takes a whole number from 1") {
     CHECK(code_of(res) == "INVALID_LIMIT");
   }
 }
+
+// Promotion reads a session and writes another repository: write access
+// on the session's own repo is not enough.
+TEST_CASE("POST /api/v1/sessions/ID/promote needs write on its target, GET /touched read on the session") {
+  temp_dir dir;
+  auto cfg = config_in(dir);
+  const std::string hash = agentgit::auth::hash_password("pw", {10, 8, 1});
+  cfg.users = {{"alice", hash, {{"*", access_level::admin}}},
+               {"bot", hash, {{"agent-*", access_level::write}, {"session-*", access_level::write}}}};
+  server_state st(cfg, find_git_executable());
+  auto as = [&](const std::string& user, api_request r) {
+    const auto who = st.auth.authenticate("Basic " + agentgit::auth::base64_encode(user + ":pw"));
+    REQUIRE(who.ok);
+    r.who = who.who;
+    return r;
+  };
+  REQUIRE(handle_api(st, as("alice", create(R"({"name": "prod"})"))).result_int() == 201);
+  const auto started = handle_api(st, as("bot", request(http::verb::post, {"sessions"}, R"({"task": "t"})")));
+  REQUIRE(started.result_int() == 201);
+  const std::string id = string_at(body_of(started), "id");
+  REQUIRE(handle_api(st, as("bot", request(http::verb::put, {"sessions", id, "files", "a.txt"}, "hello\n"))).result_int() == 200);
+  REQUIRE(handle_api(st, as("bot", request(http::verb::post, {"sessions", id, "checkpoint"}, R"({"tool": "Write", "summary": "a"})")))
+              .result_int() == 200);
+
+  const auto touched = handle_api(st, as("bot", request(http::verb::get, {"sessions", id, "touched"})));
+  REQUIRE(touched.result_int() == 200);
+  const auto files = body_of(touched).at("files").as_array();
+  REQUIRE(files.size() == 1);
+  CHECK(files[0].at("path").as_string() == "a.txt");
+  CHECK(files[0].at("status").as_string() == "added");
+  CHECK(files[0].at("hunks").as_array()[0].at("id").as_string() == "a.txt#1");
+
+  const std::string body = R"({"target": "prod", "files": ["a.txt"], "message": "approved"})";
+  const auto denied = handle_api(st, as("bot", request(http::verb::post, {"sessions", id, "promote"}, body)));
+  CHECK(denied.result_int() == 403);
+  CHECK(code_of(denied) == "FORBIDDEN");
+  CHECK(string_at(body_of(denied), "error").find("write to repository prod") != std::string::npos);
+  CHECK(handle_api(st, request(http::verb::post, {"sessions", id, "promote"}, body)).result_int() == 401);
+  const auto done = handle_api(st, as("alice", request(http::verb::post, {"sessions", id, "promote"}, body)));
+  CHECK(done.result_int() == 200);
+  CHECK(string_at(body_of(done), "result") == "promoted");
+  CHECK(string_at(body_of(done), "branch") == "main");
+  const auto again = handle_api(st, as("alice", request(http::verb::post, {"sessions", id, "promote"}, body)));
+  CHECK(string_at(body_of(again), "result") == "no-op");
+  const auto missing = handle_api(st, as("alice", request(http::verb::post, {"sessions", id, "promote"}, R"({"files": ["a.txt"]})")));
+  CHECK(missing.result_int() == 400);
+  CHECK(code_of(missing) == "MISSING_TARGET");
+}

@@ -21,6 +21,8 @@ TEST_CASE("session_meta: a session survives encode and decode, state and mode by
   s.created = 1700000000;
   s.last_activity = 1700000123;
   s.mode = record_mode::on_change;
+  s.base = std::string(40, 'b');
+  s.from = session_origin{"prod", "release/1"};
   const std::string text = encode_session(s);
   CHECK(text.find("\"state\":\"idle\"") != std::string::npos);
   CHECK(text.find("\"commit_mode\":\"on-change\"") != std::string::npos);
@@ -34,6 +36,21 @@ TEST_CASE("session_meta: a session survives encode and decode, state and mode by
   CHECK(back.created == s.created);
   CHECK(back.last_activity == s.last_activity);
   CHECK_FALSE(back.change_tracking);
+  CHECK(back.base == s.base);
+  REQUIRE(back.from);
+  CHECK(back.from->repo == "prod");
+  CHECK(back.from->branch == "release/1");
+}
+
+TEST_CASE("session_meta: a file written before base and from were kept still loads") {
+  const session_info s = decode_session(
+      R"({"id":"0123456789ab","repo":"r","branch":"main","task":"t","workdir":"/w","head":"h",)"
+      R"("state":"active","created":1,"last_activity":2,"commit_mode":"every-call"})");
+  CHECK(s.base.empty());
+  CHECK_FALSE(s.from);
+  session_info fresh;
+  fresh.id = "0123456789ab";
+  CHECK_FALSE(decode_session(encode_session(fresh)).from);
 }
 
 TEST_CASE("session_meta: what is not a session description is refused") {

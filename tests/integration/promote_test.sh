@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Promotion end to end: a durable repo `prod` made with git push, a session
+# started from it that changes three files, two of them promoted whole and
+# one hunk of the third, checked in a fresh clone of prod with its
+# Promoted-From trailer; touched and the diff's files; a baseline conflict
+# (someone pushed to a chosen file: 409, prod unchanged); re-promotion after
+# further edits; a no-op; every error code; and access: an agent user who
+# may write only agent-* and session repos gets 403 promoting into prod.
+source "$(dirname "$0")/lib.sh"
+
+JSON=(-H 'Content-Type: application/json')
+
+# post PATH JSON [curl args...]: sets CODE; the body is in $WORK/body.
+post() {
+  local path=$1 body=$2
+  shift 2
+  CODE=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST "${JSON[@]}" "$@" -d "$body" "$BASE$path")
+}
+body_get() { json_get "$1" <"$WORK/body"; }
+
+# expect_error STATUS CODE WHAT PATH JSON [curl args...]
+expect_error() {
+  local status=$1 code=$2 what=$3
+  shift 3
+  post "$@"
+  [ "$CODE" = "$status" ] || fail "$what: expected HTTP $status, got $CODE: $(cat "$WORK/body")"
+  assert_eq "$code" "$(body_get code)" "$what: code"
+}
+
+# py EXPRESSION: evaluates EXPRESSION with `d` the JSON on stdin.
+py() { /usr/bin/python3 -c 'import json,sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+lines() { seq 1 30 | sed 's/^/line /'; }
+
+# Read on disk: it needs no credentials once users are configured.
+prod_tip() { git --git-dir="$DATA/repos/prod.git" rev-parse refs/heads/main; }
+
+start_server
+
+# ---- prod, and a session started from it ----------------------------------------
+create_repo prod
+git clone -q "$BASE/repos/prod.git" "$WORK/person"
+printf 'a\n' >"$WORK/person/a.txt"
+printf 'b\n' >"$WORK/person/b.txt"
+lines >"$WORK/person/c.txt"
+printf 'd\n' >"$WORK/person/d.txt"
+git -C "$WORK/person" add . && git -C "$WORK/person" commit -q -m "prod files"
+git -C "$WORK/person" push -q origin main
+base=$(prod_tip)
+
+s=$(api POST /api/v1/sessions '{"task":"Tidy the docs","name":"agent-docs","from":{"repo":"prod"}}')
+id=$(echo "$s" | json_get id)
+wd=$(echo "$s" | json_get workdir)
+shown=$(api GET "/api/v1/sessions/$id")
+assert_eq "prod main $base $base" "$(echo "$shown" | py 'd["from"]["repo"], d["from"]["branch"], d["from"]["base"], d["base"]' | tr -d "()',")" \
+  "GET /sessions/ID shows where the session started from"
+fresh=$(api POST /api/v1/sessions '{"task":"Fresh start"}')
+fresh_id=$(echo "$fresh" | json_get id)
+assert_eq "None True" "$(echo "$fresh" | py 'd["from"], d["base"] == d["head"]' | tr -d "(),")" \
+  "a fresh session has no from and its first commit as base"
+pass "a session remembers the repo, branch and commit it started from"
+
+printf 'A\n' >"$wd/a.txt"
+printf 'B\n' >"$wd/b.txt"
+lines | sed -e 's/^line 2$/line two/' -e 's/^line 25$/line 25!/' >"$wd/c.txt"
+api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"Edited a, b and c"}' >/dev/null
+head1=$(api GET "/api/v1/sessions/$id" | json_get head)
+
+t=$(api GET "/api/v1/sessions/$id/touched")
+assert_eq "$base $head1" "$(echo "$t" | py 'd["base"] + " " + d["head"]')" "touched: base and head"
+assert_eq "a.txt:modified:1 b.txt:modified:1 c.txt:modified:2" \
+  "$(echo "$t" | py '" ".join("%s:%s:%d" % (f["path"], f["status"], len(f["hunks"])) for f in d["files"])')" "touched files"
+assert_eq "c.txt#1=@@ -1,5 +1,5 @@ c.txt#2=@@ -22,7 +22,7 @@" \
+  "$(echo "$t" | py '" ".join(h["id"] + "=" + h["header"] for h in d["files"][2]["hunks"])')" "hunk ids and headers"
+diff=$(api GET "/api/v1/sessions/$id/diff?from=$base")
+assert_eq "a.txt b.txt c.txt|2|True" "$(echo "$diff" | py '" ".join(f["path"] for f in d["files"]) + "|" + str(len(d["files"][2]["hunks"])) + "|" + str("@@ -22,7 +22,7 @@" in d["patch"])')" \
+  "the diff lists its files and hunks beside the patch"
+pass "touched: the files changed since the base, hunks numbered per file as the diff shows them"
+
+# ---- promote two files whole and one hunk of the third ----------------------------
+r=$(api POST "/api/v1/sessions/$id/promote" '{"target":"prod","files":["a.txt","b.txt"],"hunks":["c.txt#2"],"message":"Docs: approved edits"}')
+assert_eq "promoted prod main a.txt,b.txt c.txt#2" \
+  "$(echo "$r" | py '" ".join([d["result"], d["target"], d["branch"], ",".join(d["files"]), ",".join(d["hunks"])])')" "promote answer"
+promoted=$(echo "$r" | json_get commit)
+assert_eq "$promoted" "$(prod_tip)" "prod's main is the promotion commit"
+git clone -q "$BASE/repos/prod.git" "$WORK/check"
+assert_eq A "$(cat "$WORK/check/a.txt")" "a.txt promoted"
+assert_eq B "$(cat "$WORK/check/b.txt")" "b.txt promoted"
+lines | sed 's/^line 25$/line 25!/' | cmp - "$WORK/check/c.txt" || fail "c.txt: only its second hunk should be promoted"
+assert_eq d "$(cat "$WORK/check/d.txt")" "d.txt untouched"
+assert_eq "$base" "$(git -C "$WORK/check" rev-parse HEAD~1)" "one commit on top of prod"
+assert_eq "Docs: approved edits" "$(git -C "$WORK/check" log -1 --format=%s)" "commit message"
+assert_eq "$id@$head1" "$(git -C "$WORK/check" log -1 --format='%(trailers:key=Promoted-From,valueonly,separator=)')" \
+  "Promoted-From trailer"
+grep -q "\"via\":\"promote\".*\"repo\":\"prod\".*\"new\":\"$promoted\".*\"session\":\"$id@$head1\"" "$DATA/audit.log" ||
+  fail "no audit line for the promotion: $(tail -n 3 "$DATA/audit.log")"
+pass "promotion: two files and one hunk as one commit with a Promoted-From trailer, audited"
+
+# ---- a baseline conflict: someone changed a chosen file in prod -------------------
+git -C "$WORK/check" pull -q
+printf 'human edit\n' >"$WORK/check/d.txt"
+git -C "$WORK/check" commit -q -am "a person edits d.txt"
+git -C "$WORK/check" push -q origin main
+printf 'agent d\n' >"$wd/d.txt"
+printf 'A2\n' >"$wd/a.txt"
+api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"More edits"}' >/dev/null
+before=$(prod_tip)
+expect_error 409 BASELINE_CONFLICT "a file someone changed in prod" "/api/v1/sessions/$id/promote" \
+  '{"target":"prod","files":["a.txt","d.txt"],"message":"more"}'
+assert_eq d.txt "$(body_get files)" "the conflict names the file"
+assert_eq "$before" "$(prod_tip)" "nothing written on a baseline conflict"
+pass "a baseline conflict: 409 naming the file someone changed; prod unchanged"
+
+# ---- re-promotion after further edits, and a no-op ----------------------------------
+r=$(api POST "/api/v1/sessions/$id/promote" '{"target":"prod","files":["a.txt"],"hunks":["c.txt#1"],"message":"a again"}')
+assert_eq promoted "$(echo "$r" | json_get result)" "re-promotion of a file promoted before"
+git -C "$WORK/check" pull -q
+assert_eq A2 "$(cat "$WORK/check/a.txt")" "a.txt re-promoted"
+lines | sed -e 's/^line 2$/line two/' -e 's/^line 25$/line 25!/' | cmp - "$WORK/check/c.txt" || fail "c.txt after its first hunk"
+assert_eq "human edit" "$(cat "$WORK/check/d.txt")" "the person's edit stays"
+tip=$(prod_tip)
+r=$(api POST "/api/v1/sessions/$id/promote" '{"target":"prod","files":["a.txt","c.txt"],"message":"same again"}')
+assert_eq "no-op $tip" "$(echo "$r" | py 'd["result"] + " " + d["commit"]')" "the same content again is a no-op"
+assert_eq "$tip" "$(prod_tip)" "a no-op makes no commit"
+pass "re-promotion after further edits works; the same content again is a no-op"
+
+# ---- every error ---------------------------------------------------------------------
+P="/api/v1/sessions/$id/promote"
+expect_error 400 MISSING_TARGET "no target" "$P" '{"files":["a.txt"],"message":"m"}'
+expect_error 400 INVALID_TARGET "a bad target name" "$P" '{"target":"../etc","files":["a.txt"],"message":"m"}'
+expect_error 400 INVALID_TARGET "the session's own repo" "$P" '{"target":"agent-docs","files":["a.txt"],"message":"m"}'
+expect_error 404 REPO_NOT_FOUND "an unknown target" "$P" '{"target":"nope","files":["a.txt"],"message":"m"}'
+expect_error 400 MISSING_MESSAGE "no message" "$P" '{"target":"prod","files":["a.txt"]}'
+expect_error 400 INVALID_MESSAGE "an empty message" "$P" '{"target":"prod","files":["a.txt"],"message":""}'
+expect_error 400 INVALID_MESSAGE "a NUL in the message" "$P" '{"target":"prod","files":["a.txt"],"message":"a\u0000b"}'
+expect_error 400 INVALID_PROMOTE "nothing chosen" "$P" '{"target":"prod","message":"m"}'
+expect_error 400 INVALID_PROMOTE "all beside files" "$P" '{"target":"prod","all":true,"files":["a.txt"],"message":"m"}'
+expect_error 400 INVALID_PROMOTE "a file whole and by hunk" "$P" '{"target":"prod","files":["c.txt"],"hunks":["c.txt#1"],"message":"m"}'
+expect_error 400 NOT_TOUCHED "an untouched file" "$P" '{"target":"prod","files":["b.txt","nothing.txt"],"message":"m"}'
+expect_error 400 UNKNOWN_HUNK "an unknown hunk" "$P" '{"target":"prod","hunks":["c.txt#9"],"message":"m"}'
+expect_error 404 BRANCH_NOT_FOUND "an unknown branch" "$P" '{"target":"prod","branch":"nope","files":["a.txt"],"message":"m"}'
+expect_error 400 NOTHING_TO_PROMOTE "all of nothing" "/api/v1/sessions/$fresh_id/promote" '{"target":"prod","all":true,"message":"m"}'
+# A file where prod has something else in the way: a file where the session has a directory.
+git -C "$WORK/check" pull -q
+printf 'a file\n' >"$WORK/check/e"
+git -C "$WORK/check" add e && git -C "$WORK/check" commit -q -m "e is a file"
+git -C "$WORK/check" push -q origin main
+mkdir -p "$wd/e"
+printf 'f\n' >"$wd/e/f.txt"
+api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"e/f.txt"}' >/dev/null
+before=$(prod_tip)
+expect_error 409 CONFLICT "a file where prod has a file on its path" "$P" '{"target":"prod","files":["e/f.txt"],"message":"m"}'
+grep -q "has a file at e" "$WORK/body" || fail "the kind clash is not explained: $(cat "$WORK/body")"
+assert_eq "$before" "$(prod_tip)" "nothing written on a kind clash"
+# An empty target gets the branch.
+create_repo empty
+r=$(api POST "$P" '{"target":"empty","files":["a.txt"],"message":"first"}')
+assert_eq "promoted main" "$(echo "$r" | py 'd["result"] + " " + d["branch"]')" "an empty target gets its HEAD branch"
+assert_eq "A2" "$(git clone -q "$BASE/repos/empty.git" "$WORK/empty" && cat "$WORK/empty/a.txt")" "the empty target's content"
+pass "errors: MISSING_TARGET, INVALID_TARGET, REPO_NOT_FOUND, MISSING_MESSAGE, INVALID_MESSAGE, INVALID_PROMOTE, NOT_TOUCHED, UNKNOWN_HUNK, BRANCH_NOT_FOUND, NOTHING_TO_PROMOTE, CONFLICT"
+
+# ---- access: write on the target, not only on the session ---------------------------
+stop_server
+PW=secret-pw
+HASH=$(printf '%s\n' "$PW" | "$AGENTGIT_BIN" hash-password)
+cat >"$WORK/users.toml" <<EOF
+[[auth.users]]
+name = "alice"
+password_hash = '$HASH'
+access = { "*" = "admin" }
+
+[[auth.users]]
+name = "bot"
+password_hash = '$HASH'
+access = { "agent-*" = "write", "session-*" = "write" }
+EOF
+start_server --config "$WORK/users.toml"
+expect_error 403 FORBIDDEN "an agent promoting into prod" "$P" '{"target":"prod","files":["a.txt"],"message":"m"}' -u "bot:$PW"
+assert_eq "$before" "$(prod_tip)" "nothing written for a refused promotion"
+expect_error 401 UNAUTHORIZED "an anonymous promotion" "$P" '{"target":"prod","files":["a.txt"],"message":"m"}'
+post /api/v1/tokens '{"name":"agent","access":"write"}' -u "bot:$PW"
+token=$(body_get token)
+expect_error 403 FORBIDDEN "an agent's token promoting into prod" "$P" '{"target":"prod","files":["a.txt"],"message":"m"}' \
+  -H "Authorization: Bearer $token"
+create_repo_as() { post /api/v1/repos "{\"name\":\"$1\"}" -u "alice:$PW"; assert_eq 201 "$CODE" "create $1"; }
+create_repo_as agent-scratch
+post "$P" '{"target":"agent-scratch","files":["a.txt"],"message":"m"}' -H "Authorization: Bearer $token"
+assert_eq "200 promoted" "$CODE $(body_get result)" "the agent may promote where it may write"
+post "$P" '{"target":"prod","files":["a.txt","d.txt"],"message":"approved"}' -u "alice:$PW"
+assert_eq "409 BASELINE_CONFLICT" "$CODE $(body_get code)" "a person with write on prod gets past access (to the baseline check): $(cat "$WORK/body")"
+printf 'A3\n' >"$wd/a.txt"
+post "/api/v1/sessions/$id/checkpoint" '{"tool":"Edit","summary":"a.txt again"}' -u "bot:$PW"
+assert_eq 200 "$CODE" "the agent checkpoints its own session"
+post "$P" '{"target":"prod","files":["a.txt"],"message":"approved"}' -u "alice:$PW"
+assert_eq "200 promoted" "$CODE $(body_get result)" "a person with write on prod promotes: $(cat "$WORK/body")"
+assert_eq "A3" "$(git --git-dir="$DATA/repos/prod.git" show main:a.txt)" "a.txt as the person promoted it"
+grep -q "\"via\":\"promote\",\"user\":\"alice\"" "$DATA/audit.log" || fail "the audit line names the person"
+pass "access: promoting needs write on the target (403 for an agent limited to agent-* and session repos)"
