@@ -21,6 +21,9 @@ int hash_password_command(const std::vector<std::string>& args);
 // `agentgit hook post-receive`, run by git in the server's children.
 int hook_command(const std::vector<std::string>& args);
 
+// `agentgit mcp [--server URL]`: the MCP server on stdio (cli/mcp.cpp).
+int mcp_command(const std::vector<std::string>& args);
+
 // Prints "agentgit: MESSAGE" and the usage to stderr; returns 2.
 int usage_error(const std::string& message);
 

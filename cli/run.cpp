@@ -41,6 +41,7 @@ constexpr command commands[] = {
     {"serve", serve_command},
     {"hash-password", hash_password_command},
     {"hook", hook_command},
+    {"mcp", mcp_command},
     {"version", version_command},
     {"--version", version_command},
     {"help", help_command},

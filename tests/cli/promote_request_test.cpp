@@ -1,0 +1,64 @@
+// Shell quoting and the approval command (cli/promote_request.hpp): what a
+// person pastes must run exactly the promotion asked for, whatever the
+// file names and message hold.
+#include "cli/promote_request.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "cli/api_target.hpp"
+
+using namespace agentgit::cli;
+
+namespace {
+
+// What /bin/sh makes of WORD: the one argument it becomes, via printf.
+std::string through_shell(const std::string& word) {
+  const std::string cmd = "printf '%s' " + word;
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[256];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("shell_quote leaves safe words alone and quotes the rest so the shell gives them back") {
+  CHECK(shell_quote("src/main.c") == "src/main.c");
+  CHECK(shell_quote("") == "''");
+  for (std::string s : {"a b", "it's", "$(touch /tmp/x)", "`id`", "a;b|c&d", "line\nbreak", "*", "-n", "'"})
+    CHECK(through_shell(shell_quote(s)) == s);
+}
+
+TEST_CASE("promote_problem says what is wrong with a selection") {
+  promote_request r{"s", "app", std::nullopt, {"a"}, {}, false, "m"};
+  CHECK_FALSE(promote_problem(r));
+  r.hunks = {"a#1"};
+  CHECK(promote_problem(r));  // a file both whole and by hunk
+  r.files = {"b"};
+  CHECK_FALSE(promote_problem(r));
+  r.hunks = {"a#x"};
+  CHECK(promote_problem(r));
+  r.hunks = {"../a#1"};
+  CHECK(promote_problem(r));
+  r.hunks = {};
+  r.target = "";
+  CHECK(promote_problem(r));
+}
+
+TEST_CASE("api targets encode each path segment and each query value") {
+  CHECK(file_target("s", "a/b c/%.txt") == "/sessions/s/files/a/b%20c/%25.txt");
+  CHECK(session_target("a/b", "/log") == "/sessions/a%2Fb/log");
+  CHECK(with_query("/x", {{"from", "a&b=c"}, {"to", "é"}}) == "/x?from=a%26b%3Dc&to=%C3%A9");
+  CHECK(with_query("/x", {}) == "/x");
+  CHECK(file_path_problem("a/./b"));
+  CHECK(file_path_problem("a/"));
+  CHECK(file_path_problem(std::string("a\0b", 3)));
+  CHECK_FALSE(file_path_problem(".hidden/x..y"));
+}
