@@ -12,7 +12,7 @@
 #include "auth/base64.hpp"
 #include "cli/api_target.hpp"
 #include "cli/error_codes.hpp"
-#include "cli/promote_request.hpp"
+#include "cli/promote_approval.hpp"
 #include "cli/tool_schema.hpp"
 #include "cli/utf8_text.hpp"
 
@@ -346,7 +346,7 @@ json::object mcp_tools::touched_files(const args& a) {
 }
 
 json::object mcp_tools::request_promote(const args& a) {
-  promote_request req{a.session,         a.required_text("target"), a.text("branch"), a.list("files"),
+  promote_approval req{a.session,         a.required_text("target"), a.text("branch"), a.list("files"),
                       a.list("hunks"),   a.flag("all"),             a.required_text("message")};
   if (auto problem = promote_problem(req)) return failure(code_validation, *problem);
   // Only a read: the request names a session that exists, so the person
@@ -361,6 +361,7 @@ json::object mcp_tools::request_promote(const args& a) {
                              {"url", settings_.server_url + "/api/v1" + session_target(a.session, "/promote")},
                              {"body", promote_body(req)}};
   out["curl"] = promote_curl(req, settings_.server_url, settings_.has_token);
+  if (auto caveat = promote_command_caveat(req)) out["caveat"] = *caveat;
   out["note"] =
       "An agent cannot promote: a person with write access to \"" + req.target +
       "\" must review the session (diff, touched_files) and run the command above to approve. Nothing has "

@@ -245,11 +245,12 @@ TEST_CASE("mcp request_promote only reads the session and returns the command a 
   CHECK(s.at("head") == "abc123");
   CHECK(s.at("command") ==
         "agentgit session promote --server http://127.0.0.1:9 --session s1 --target app --branch main "
-        "--file a.txt --file 'b c.txt' --hunk 'd.txt#2' --message 'it'\\''s done; rm -rf /'");
+        "--files a.txt --files 'b c.txt' --hunk 'd.txt#2' --message 'it'\\''s done; rm -rf /'");
   CHECK(s.at("http").at("url") == "http://127.0.0.1:9/api/v1/sessions/s1/promote");
   CHECK(s.at("http").at("body").at("files").as_array().size() == 2);
   CHECK(s.at("curl").as_string().find("$AGENTGIT_TOKEN") != json::string::npos);
   CHECK(s.at("note").as_string().find("cannot promote") != json::string::npos);
+  CHECK_FALSE(s.contains("caveat"));
 
   SUBCASE("a missing session is NOT_FOUND") {
     f.server.answer(404, R"({"error":"no such session","code":"SESSION_NOT_FOUND"})");

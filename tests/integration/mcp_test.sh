@@ -15,6 +15,7 @@ git -C "$WORK/app" add README.md
 git -C "$WORK/app" commit -q -m "first"
 git -C "$WORK/app" push -q origin HEAD:main
 app_refs_before=$(git ls-remote "$BASE/repos/app.git")
+grep -q "refs/heads/main" <<<"$app_refs_before" || fail "the durable repo has no main branch: $app_refs_before"
 
 # The client: one JSON message per line to `agentgit mcp`'s stdin, one
 # reply per line from its stdout. It prints "ok - …" per step and fails
@@ -65,7 +66,7 @@ class Client:
             fail("reply id %r for request %d: %r" % (reply.get("id"), self.next_id, reply))
         return reply
 
-    def tool(self, name, **arguments):
+    def tool(self, name, /, **arguments):  # '/': a tool argument may be called name
         reply = self.request("tools/call", {"name": name, "arguments": arguments})
         if "result" not in reply:
             fail("%s: a JSON-RPC error instead of a tool result: %r" % (name, reply))
@@ -75,13 +76,13 @@ class Client:
             fail("%s: text and structuredContent differ" % name)
         return result
 
-    def ok(self, name, **arguments):
+    def ok(self, name, /, **arguments):
         result = self.tool(name, **arguments)
         if result["isError"]:
             fail("%s failed: %r" % (name, result["structuredContent"]))
         return result["structuredContent"]
 
-    def error(self, name, code, **arguments):
+    def error(self, name, code, /, **arguments):
         result = self.tool(name, **arguments)
         got = result["structuredContent"]
         if not result["isError"] or got.get("code") != code:
@@ -174,7 +175,7 @@ else:
 p = c.ok("request_promote", target="app", branch="main", files=["docs/a b.md"], message="docs: notes from 'the agent'")
 check(p["promoted"] is False, "promoted: %r" % p)
 check(p["command"].startswith("agentgit session promote ") and "--session " + session in p["command"], p["command"])
-check("--file 'docs/a b.md'" in p["command"], "file quoted: " + p["command"])
+check("--files 'docs/a b.md'" in p["command"], "file quoted: " + p["command"])
 check("cannot promote" in p["note"], p["note"])
 check(p["http"]["method"] == "POST" and p["http"]["url"].endswith("/sessions/%s/promote" % session), p["http"])
 print("ok - request_promote returns the command a person runs")

@@ -13,7 +13,7 @@
 
 namespace agentgit::cli {
 
-struct promote_request {
+struct promote_approval {
   std::string session;
   std::string target;                 // the durable repo
   std::optional<std::string> branch;  // default: the server's (the target's HEAD)
@@ -25,20 +25,25 @@ struct promote_request {
 
 // Why the request cannot be promoted as asked (nothing chosen, `all` with
 // a list, a bad path or hunk, an empty message …), or nullopt.
-std::optional<std::string> promote_problem(const promote_request& r);
+std::optional<std::string> promote_problem(const promote_approval& r);
 
 // TEXT as one shell word: as is when it is only safe characters, else in
 // single quotes (a quote inside becomes '\'').
 std::string shell_quote(std::string_view text);
 
-// `agentgit session promote --server URL --session ID --target REPO …`.
-std::string promote_command(const promote_request& r, std::string_view server_url);
+// `agentgit session promote --server URL --session ID --target REPO
+// [--branch B] [--all] [--files PATH]… [--hunk PATH#N]… --message MSG`.
+std::string promote_command(const promote_approval& r, std::string_view server_url);
+
+// Why promote_command cannot say exactly this selection (a file name with
+// a comma), or nullopt; the HTTP call always can.
+std::optional<std::string> promote_command_caveat(const promote_approval& r);
 
 // The JSON body of POST /api/v1/sessions/ID/promote.
-boost::json::object promote_body(const promote_request& r);
+boost::json::object promote_body(const promote_approval& r);
 
 // The same call with curl; the token stays a reference to
 // $AGENTGIT_TOKEN, never its value, when the server needs one.
-std::string promote_curl(const promote_request& r, std::string_view server_url, bool with_token);
+std::string promote_curl(const promote_approval& r, std::string_view server_url, bool with_token);
 
 }  // namespace agentgit::cli

@@ -1,7 +1,7 @@
-// Shell quoting and the approval command (cli/promote_request.hpp): what a
+// Shell quoting and the approval command (cli/promote_approval.hpp): what a
 // person pastes must run exactly the promotion asked for, whatever the
 // file names and message hold.
-#include "cli/promote_request.hpp"
+#include "cli/promote_approval.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,7 +37,7 @@ TEST_CASE("shell_quote leaves safe words alone and quotes the rest so the shell 
 }
 
 TEST_CASE("promote_problem says what is wrong with a selection") {
-  promote_request r{"s", "app", std::nullopt, {"a"}, {}, false, "m"};
+  promote_approval r{"s", "app", std::nullopt, {"a"}, {}, false, "m"};
   CHECK_FALSE(promote_problem(r));
   r.hunks = {"a#1"};
   CHECK(promote_problem(r));  // a file both whole and by hunk
@@ -50,6 +50,16 @@ TEST_CASE("promote_problem says what is wrong with a selection") {
   r.hunks = {};
   r.target = "";
   CHECK(promote_problem(r));
+}
+
+TEST_CASE("promote_command repeats --files per file and warns of a comma in a name") {
+  promote_approval r{"s", "app", std::string("main"), {"a,b.txt", "c"}, {"d#3"}, false, "m"};
+  CHECK(promote_command(r, "http://h") ==
+        "agentgit session promote --server http://h --session s --target app --branch main --files a,b.txt --files c "
+        "--hunk 'd#3' --message m");
+  CHECK(promote_command_caveat(r));
+  r.files = {"c"};
+  CHECK_FALSE(promote_command_caveat(r));
 }
 
 TEST_CASE("api targets encode each path segment and each query value") {

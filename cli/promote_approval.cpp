@@ -1,5 +1,5 @@
-// Building the approval command for a promotion: see promote_request.hpp.
-#include "cli/promote_request.hpp"
+// Building the approval command for a promotion: see promote_approval.hpp.
+#include "cli/promote_approval.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -36,7 +36,7 @@ json::array strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::optional<std::string> promote_problem(const promote_request& r) {
+std::optional<std::string> promote_problem(const promote_approval& r) {
   if (r.target.empty()) return "target (the durable repo to promote into) is empty";
   if (r.branch && r.branch->empty()) return "branch is empty: leave it out for the target's default branch";
   if (r.message.find_first_not_of(" \t\r\n") == std::string::npos) return "message (the commit message) is empty";
@@ -70,17 +70,27 @@ std::string shell_quote(std::string_view text) {
   return out + "'";
 }
 
-std::string promote_command(const promote_request& r, std::string_view server_url) {
+std::string promote_command(const promote_approval& r, std::string_view server_url) {
   std::string cmd = "agentgit session promote --server " + shell_quote(server_url) + " --session " +
                     shell_quote(r.session) + " --target " + shell_quote(r.target);
   if (r.branch) cmd += " --branch " + shell_quote(*r.branch);
   if (r.all) cmd += " --all";
-  for (const auto& f : r.files) cmd += " --file " + shell_quote(f);
+  // One --files per file: `session promote` splits each value at commas,
+  // so a list would need escaping it does not have (see
+  // promote_command_caveat for names with a comma).
+  for (const auto& f : r.files) cmd += " --files " + shell_quote(f);
   for (const auto& h : r.hunks) cmd += " --hunk " + shell_quote(h);
   return cmd + " --message " + shell_quote(r.message);
 }
 
-json::object promote_body(const promote_request& r) {
+std::optional<std::string> promote_command_caveat(const promote_approval& r) {
+  for (const auto& f : r.files)
+    if (f.find(',') != std::string::npos)
+      return "\"" + f + "\" has a comma, which agentgit session promote --files reads as two names: use the HTTP call";
+  return std::nullopt;
+}
+
+json::object promote_body(const promote_approval& r) {
   json::object body{{"target", r.target}};
   if (r.branch) body["branch"] = *r.branch;
   if (r.all) body["all"] = true;
@@ -90,7 +100,7 @@ json::object promote_body(const promote_request& r) {
   return body;
 }
 
-std::string promote_curl(const promote_request& r, std::string_view server_url, bool with_token) {
+std::string promote_curl(const promote_approval& r, std::string_view server_url, bool with_token) {
   std::string cmd = "curl -sS -X POST -H 'Content-Type: application/json'";
   // Double quotes on purpose: the shell of the person running it expands
   // their own token; the agent never sees it.
