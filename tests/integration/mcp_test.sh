@@ -206,6 +206,14 @@ check(c.request("nope/nothing")["error"]["code"] == -32601, "unknown method")
 check(c.request("tools/call", {"name": "rm_rf"})["error"]["code"] == -32602, "unknown tool")
 check("result" in c.request("ping"), "still serving after errors")
 print("ok - malformed JSON: -32700; unknown method -32601; unknown tool -32602; still serving")
+
+# A line over the 16 MiB bound: one -32600 with a null id, then the next
+# message is served as usual.
+c.send_raw('{"jsonrpc":"2.0","id":100,"method":"ping","params":{"pad":"' + "x" * (17 * 1024 * 1024) + '"}}')
+e = c.read()
+check(e["error"]["code"] == -32600 and e["id"] is None, "overlong line: %r" % e)
+check("result" in c.request("ping"), "serving after an overlong line")
+print("ok - a line over 16 MiB: -32600, still serving")
 c.close()
 
 # A server that is not there: the tool says so, and the MCP server lives on.
