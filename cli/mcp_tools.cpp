@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "auth/base64.hpp"
-#include "cli/api_target.hpp"
 #include "cli/error_codes.hpp"
 #include "cli/promote_approval.hpp"
+#include "cli/session_ops.hpp"
 #include "cli/tool_schema.hpp"
 #include "cli/utf8_text.hpp"
+#include "cli/work_tree_path.hpp"
 
 namespace agentgit::cli {
 
@@ -260,27 +261,20 @@ tool_host mcp_tools::host() {
 // ---- the tools --------------------------------------------------------
 
 json::object mcp_tools::session_start(const args& a) {
-  json::object body{{"task", a.required_text("task")}};
-  if (auto name = a.text("name")) body["name"] = *name;
-  const auto from_repo = a.text("from_repo");
-  const auto from_branch = a.text("from_branch");
-  if (from_branch && !from_repo) return failure(code_validation, "from_branch needs from_repo");
-  if (from_repo) {
-    json::object from{{"repo", *from_repo}};
-    if (from_branch) from["branch"] = *from_branch;
-    body["from"] = std::move(from);
-  }
-  const api_reply r = api_("POST", "/sessions", json::serialize(body), "application/json");
+  const start_request req{a.required_text("task"), a.text("name"), a.text("from_repo"), a.text("from_branch")};
+  if (req.from_branch && !req.from_repo) return failure(code_validation, "from_branch needs from_repo");
+  const api_reply r = start_session(api_, req);
   if (!ok_status(r)) return api_failure(r);
   json::object o = reply_object(r);
   if (const auto* id = o.if_contains("id"); id && id->is_string()) started_ = std::string(id->as_string());
   return success(std::move(o));
 }
 
+// The member functions share the API calls' names: cli:: picks session_ops'.
 json::object mcp_tools::read_file(const args& a) {
   const std::string path = a.required_text("path");
   if (auto p = file_path_problem(path)) return failure(code_validation, "path \"" + path + "\": " + *p);
-  const api_reply r = api_("GET", file_target(a.session, path), "", "");
+  const api_reply r = cli::read_file(api_, a.session, path);
   if (!ok_status(r)) return api_failure(r);
   const bool text = is_utf8_text(r.body);
   return success(json::object{{"session", a.session},
@@ -299,50 +293,46 @@ json::object mcp_tools::write_file(const args& a) {
     if (!decoded) return failure(code_validation, "content is not base64 (encoding: base64)");
     bytes = std::move(*decoded);
   }
-  return forward(api_("PUT", file_target(a.session, path), bytes, "application/octet-stream"), a.session);
+  return forward(cli::write_file(api_, a.session, path, bytes), a.session);
 }
 
 json::object mcp_tools::delete_file(const args& a) {
   const std::string path = a.required_text("path");
   if (auto p = file_path_problem(path)) return failure(code_validation, "path \"" + path + "\": " + *p);
-  const api_reply r = api_("DELETE", file_target(a.session, path), "", "");
+  const api_reply r = cli::delete_file(api_, a.session, path);
   if (ok_status(r) && r.body.empty())  // a bare 204 from a server that says no more
     return success(json::object{{"session", a.session}, {"path", path}, {"result", "deleted"}});
   return forward(r, a.session);
 }
 
 json::object mcp_tools::list_files(const args& a) {
-  std::vector<std::pair<std::string, std::string>> query;
-  if (auto prefix = a.text("prefix"); prefix && !prefix->empty()) query.emplace_back("prefix", *prefix);
-  return forward(api_("GET", with_query(session_target(a.session, "/files"), query), "", ""), a.session);
+  return forward(cli::list_files(api_, a.session, a.text("prefix").value_or("")), a.session);
 }
 
 json::object mcp_tools::checkpoint(const args& a) {
-  json::object body{{"tool", a.required_text("tool")}, {"summary", a.required_text("summary")}};
-  if (auto id = a.text("call_id")) body["call_id"] = *id;
-  if (auto code = a.integer("exit_code")) body["exit_code"] = *code;
-  return forward(api_("POST", session_target(a.session, "/checkpoint"), json::serialize(body), "application/json"),
-                 a.session);
+  checkpoint_request req{a.required_text("tool"), a.required_text("summary"), a.text("call_id"), std::nullopt};
+  if (auto code = a.integer("exit_code")) {
+    if (*code < INT32_MIN || *code > INT32_MAX) return failure(code_validation, "exit_code is out of range");
+    req.exit_code = static_cast<int>(*code);
+  }
+  return forward(cli::checkpoint(api_, a.session, req), a.session);
 }
 
 json::object mcp_tools::diff(const args& a) {
-  std::vector<std::pair<std::string, std::string>> query;
-  if (auto from = a.text("from")) query.emplace_back("from", *from);
-  if (auto to = a.text("to")) query.emplace_back("to", *to);
-  return forward(api_("GET", with_query(session_target(a.session, "/diff"), query), "", ""), a.session);
+  return forward(session_diff(api_, a.session, a.text("from").value_or(""), a.text("to").value_or("")), a.session);
 }
 
 json::object mcp_tools::log(const args& a) {
-  std::vector<std::pair<std::string, std::string>> query;
-  if (auto limit = a.integer("limit")) {
-    if (*limit < 1) return failure(code_validation, "limit must be at least 1");
-    query.emplace_back("limit", std::to_string(*limit));
+  std::optional<int> limit;
+  if (auto n = a.integer("limit")) {
+    if (*n < 1) return failure(code_validation, "limit must be at least 1");
+    limit = static_cast<int>(std::min<std::int64_t>(*n, 10000));  // the server lists at most 10000
   }
-  return forward(api_("GET", with_query(session_target(a.session, "/log"), query), "", ""), a.session);
+  return forward(session_log(api_, a.session, limit), a.session);
 }
 
 json::object mcp_tools::touched_files(const args& a) {
-  return forward(api_("GET", session_target(a.session, "/touched"), "", ""), a.session);
+  return forward(cli::touched_files(api_, a.session), a.session);
 }
 
 json::object mcp_tools::request_promote(const args& a) {
@@ -351,15 +341,15 @@ json::object mcp_tools::request_promote(const args& a) {
   if (auto problem = promote_problem(req)) return failure(code_validation, *problem);
   // Only a read: the request names a session that exists, so the person
   // is not handed a command that fails. Never the promote endpoint.
-  const api_reply r = api_("GET", session_target(a.session), "", "");
+  const api_reply r = show_session(api_, a.session);
   if (!ok_status(r)) return api_failure(r);
   const json::object session = reply_object(r);
   json::object out{{"session", a.session}, {"promoted", false}, {"target", req.target}};
   if (const auto* head = session.if_contains("head")) out["head"] = *head;
   out["command"] = promote_command(req, settings_.server_url);
-  out["http"] = json::object{{"method", "POST"},
-                             {"url", settings_.server_url + "/api/v1" + session_target(a.session, "/promote")},
-                             {"body", promote_body(req)}};
+  const api_request_text call = promote_call(req);
+  out["http"] = json::object{
+      {"method", "POST"}, {"url", settings_.server_url + "/api/v1" + call.target}, {"body", json::parse(call.body)}};
   out["curl"] = promote_curl(req, settings_.server_url, settings_.has_token);
   if (auto caveat = promote_command_caveat(req)) out["caveat"] = *caveat;
   out["note"] =

@@ -1,17 +1,15 @@
 // Building the approval command for a promotion: see promote_approval.hpp.
 #include "cli/promote_approval.hpp"
 
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <set>
 
-#include "cli/api_target.hpp"
+#include "cli/session_ops.hpp"
+#include "cli/work_tree_path.hpp"
 
 namespace agentgit::cli {
 namespace {
-
-namespace json = boost::json;
 
 bool shell_safe(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -28,10 +26,20 @@ std::optional<std::string_view> hunk_path(std::string_view hunk) {
   return hunk.substr(0, hash);
 }
 
-json::array strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
+// The request `agentgit session promote` would send (session_ops'
+// promote), captured instead of sent: what a person is shown is exactly
+// that call, never a second rendering of it.
+api_request_text captured_promote(const promote_approval& r) {
+  api_request_text out;
+  const promote_request request{r.target, r.branch, r.files, r.hunks, r.all, r.message};
+  promote(
+      [&out](std::string_view, const std::string& target, const std::string& body, std::string_view) {
+        out.target = target;
+        out.body = body;
+        return api_reply{};
+      },
+      r.session, request);
+  return out;
 }
 
 }  // namespace
@@ -90,24 +98,16 @@ std::optional<std::string> promote_command_caveat(const promote_approval& r) {
   return std::nullopt;
 }
 
-json::object promote_body(const promote_approval& r) {
-  json::object body{{"target", r.target}};
-  if (r.branch) body["branch"] = *r.branch;
-  if (r.all) body["all"] = true;
-  if (!r.files.empty()) body["files"] = strings(r.files);
-  if (!r.hunks.empty()) body["hunks"] = strings(r.hunks);
-  body["message"] = r.message;
-  return body;
-}
+api_request_text promote_call(const promote_approval& r) { return captured_promote(r); }
 
 std::string promote_curl(const promote_approval& r, std::string_view server_url, bool with_token) {
+  const api_request_text call = captured_promote(r);
   std::string cmd = "curl -sS -X POST -H 'Content-Type: application/json'";
   // Double quotes on purpose: the shell of the person running it expands
   // their own token; the agent never sees it.
   if (with_token) cmd += " -H \"Authorization: Bearer $AGENTGIT_TOKEN\"";
-  cmd += " --data-binary " + shell_quote(json::serialize(promote_body(r)));
-  return cmd + " " +
-         shell_quote(std::string(server_url) + "/api/v1" + session_target(r.session, "/promote"));
+  cmd += " --data-binary " + shell_quote(call.body);
+  return cmd + " " + shell_quote(std::string(server_url) + "/api/v1" + call.target);
 }
 
 }  // namespace agentgit::cli

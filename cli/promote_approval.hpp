@@ -4,8 +4,6 @@
 // so a file name or message cannot run anything when the line is pasted.
 #pragma once
 
-#include <boost/json/object.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +37,12 @@ std::string promote_command(const promote_approval& r, std::string_view server_u
 // a comma), or nullopt; the HTTP call always can.
 std::optional<std::string> promote_command_caveat(const promote_approval& r);
 
-// The JSON body of POST /api/v1/sessions/ID/promote.
-boost::json::object promote_body(const promote_approval& r);
+// The promote call itself: its target under /api/v1 and its JSON body.
+struct api_request_text {
+  std::string target;  // "/sessions/ID/promote"
+  std::string body;
+};
+api_request_text promote_call(const promote_approval& r);
 
 // The same call with curl; the token stays a reference to
 // $AGENTGIT_TOKEN, never its value, when the server needs one.

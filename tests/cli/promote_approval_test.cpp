@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "cli/api_target.hpp"
+#include "cli/work_tree_path.hpp"
 
 using namespace agentgit::cli;
 
@@ -62,11 +62,14 @@ TEST_CASE("promote_command repeats --files per file and warns of a comma in a na
   CHECK_FALSE(promote_command_caveat(r));
 }
 
-TEST_CASE("api targets encode each path segment and each query value") {
-  CHECK(file_target("s", "a/b c/%.txt") == "/sessions/s/files/a/b%20c/%25.txt");
-  CHECK(session_target("a/b", "/log") == "/sessions/a%2Fb/log");
-  CHECK(with_query("/x", {{"from", "a&b=c"}, {"to", "é"}}) == "/x?from=a%26b%3Dc&to=%C3%A9");
-  CHECK(with_query("/x", {}) == "/x");
+TEST_CASE("promote_call is the request session promote sends") {
+  promote_approval r{"a/b", "app", std::nullopt, {}, {}, true, "m"};
+  const api_request_text call = promote_call(r);
+  CHECK(call.target == "/sessions/a%2Fb/promote");
+  CHECK(call.body == R"({"target":"app","message":"m","all":true})");
+}
+
+TEST_CASE("file_path_problem refuses paths that would name another file once encoded") {
   CHECK(file_path_problem("a/./b"));
   CHECK(file_path_problem("a/"));
   CHECK(file_path_problem(std::string("a\0b", 3)));
