@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace agentgit::cli {
 
@@ -36,6 +37,21 @@ struct server_address {
 
 // The address from the flag's value (empty: not given) and the environment.
 server_address resolve_server(std::string_view server_flag);
+
+// The parts of a server URL a connection needs: host without brackets
+// (an IPv6 address is bare), port ("80" when the URL has none), and the
+// path the server is mounted under behind a proxy ("" or "/prefix", no
+// trailing slash).
+struct server_url {
+  std::string host;
+  std::string port;
+  std::string base_path;
+  std::string host_header;  // as written in the URL: "[::1]:8080"
+};
+
+// Parses http://HOST[:PORT][/PREFIX]; an error in words when the URL is
+// not one (another scheme, user info, a query, no host).
+std::variant<server_url, std::string> parse_server_url(std::string_view url);
 
 // A caller that makes real requests to ADDRESS/api/v1 (http:// only;
 // https:// answers status 0 with a message saying to use a local proxy).

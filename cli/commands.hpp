@@ -18,8 +18,12 @@ int serve_command(const std::vector<std::string>& args);
 // `agentgit hash-password < password-file`.
 int hash_password_command(const std::vector<std::string>& args);
 
-// `agentgit hook post-receive`, run by git in the server's children.
+// `agentgit hook post-receive` (run by git in the server's children) and
+// `agentgit hook claude-code` (run by Claude Code after each tool call).
 int hook_command(const std::vector<std::string>& args);
+
+// `agentgit mcp [--server URL]`: the MCP server on stdio (cli/mcp.cpp).
+int mcp_command(const std::vector<std::string>& args);
 
 // Prints "agentgit: MESSAGE" and the usage to stderr; returns 2.
 int usage_error(const std::string& message);

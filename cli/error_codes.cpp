@@ -46,6 +46,10 @@ std::vector<std::string> help_for(std::string_view stable) {
   if (stable == code_busy) return {"retry in a few seconds"};
   if (stable == code_no_session)
     return {"pass --session ID or set AGENTGIT_SESSION=ID", "agentgit session list"};
+  if (stable == code_workdir_not_local)
+    return {"write files with: agentgit session write PATH < FILE", "then: agentgit session checkpoint --tool T --summary S"};
+  if (stable == code_exec_failed) return {"check the command name and PATH", "for pipes or globs: -- sh -c 'CMD'"};
+  if (stable == code_local_file) return {"fix or remove the file, then run the command again"};
   if (stable == code_usage || stable == code_validation) return {"agentgit session --help"};
   return {"agentgit session list"};
 }

@@ -22,6 +22,9 @@ inline constexpr std::string_view code_busy = "BUSY";                        // 
 inline constexpr std::string_view code_unreachable = "SERVER_UNREACHABLE";   // no HTTP answer at all
 inline constexpr std::string_view code_server_error = "SERVER_ERROR";        // the server failed (5xx)
 inline constexpr std::string_view code_no_session = "NO_SESSION";            // no --session, AGENTGIT_SESSION or session work tree
+inline constexpr std::string_view code_workdir_not_local = "WORKDIR_NOT_LOCAL";  // exec: the work tree is on another machine
+inline constexpr std::string_view code_exec_failed = "EXEC_FAILED";          // exec: the command could not be started
+inline constexpr std::string_view code_local_file = "LOCAL_FILE";            // a local file (settings.json) unreadable or unwritable
 
 // The stable code for an HTTP answer: status 0 is "unreachable"; the
 // server's code refines a status where it matters (READ_ONLY,

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/agent_commands.hpp"
 #include "cli/commands.hpp"
 #include "sessions/audit_log.hpp"
 
@@ -32,6 +33,7 @@ int post_receive_hook() {
 
 int hook_command(const std::vector<std::string>& args) {
   if (args.size() == 1 && args[0] == "post-receive") return post_receive_hook();
+  if (args.size() == 1 && args[0] == "claude-code") return claude_code_hook();
   return usage_error("unknown command: hook");
 }
 

@@ -2,14 +2,22 @@
 #include <iostream>
 #include <string_view>
 
+#include "cli/agent_commands.hpp"
 #include "cli/commands.hpp"
 
 namespace agentgit::cli {
 
 const char* const usage =
-    "usage: agentgit serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
+    "usage: agentgit                        (home view: the server, its sessions, what to run next)\n"
+    "       agentgit session COMMAND ...    (start write read rm ls checkpoint exec diff log touched\n"
+    "                                        promote sync end list show install-hooks; --help on each)\n"
+    "       agentgit repo list|create|show\n"
+    "       agentgit hook claude-code|post-receive\n"
+    "       agentgit serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
     "       agentgit hash-password < password-file\n"
     "       agentgit --version\n"
+    "global flags of the client commands: --server URL (or AGENTGIT_URL), --format toon|json,\n"
+    "--session ID (or AGENTGIT_SESSION); the token comes from AGENTGIT_TOKEN\n"
     "\n"
     "serve           run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data);\n"
     "                HOST is an IPv4 address, an IPv6 address in brackets or localhost (127.0.0.1)\n"
@@ -41,6 +49,9 @@ constexpr command commands[] = {
     {"serve", serve_command},
     {"hash-password", hash_password_command},
     {"hook", hook_command},
+    {"mcp", mcp_command},
+    {"session", session_command},
+    {"repo", repo_command},
     {"version", version_command},
     {"--version", version_command},
     {"help", help_command},
@@ -51,11 +62,25 @@ constexpr command commands[] = {
 }  // namespace
 
 int run(const std::vector<std::string>& args) {
-  if (args.empty()) return usage_error("no command given");
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  // The client's global flags may come before the command
+  // (`agentgit --format json session list`): skip them to find it, and
+  // hand them on with the command's own arguments.
+  std::size_t at = 0;
+  while (at < args.size()) {
+    const std::string& a = args[at];
+    if (a == "--server" || a == "--format" || a == "--session")
+      at += 2;
+    else if (a.rfind("--server=", 0) == 0 || a.rfind("--format=", 0) == 0 || a.rfind("--session=", 0) == 0)
+      at += 1;
+    else
+      break;
+  }
+  if (at >= args.size()) return home_command(args);  // no command: the home view
+  std::vector<std::string> rest(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(at));
+  rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
   for (const command& c : commands)
-    if (c.name == args.front()) return c.run(rest);
-  return usage_error("unknown command: " + args.front());
+    if (c.name == args[at]) return c.run(rest);
+  return usage_error("unknown command: " + args[at]);
 }
 
 }  // namespace agentgit::cli

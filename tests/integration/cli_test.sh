@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# The agent-facing CLI (`agentgit session …`, `agentgit repo …`, the home
+# view, `agentgit hook claude-code`, install-hooks) driven as an agent
+# would, against a real server: TOON and JSON output carrying the same
+# fields, errors on stdout with their stable codes and exit statuses, exec
+# passing the command's status through, and the Claude Code hook making one
+# commit per tool call.
+#
+# CLI_TEST_SERVER_PENDING=1 skips the few assertions whose server side
+# (PUT/DELETE no-op results, GET .../files listing, the Exit-Code trailer)
+# is built on other branches of issue 9; by default everything is checked.
+source "$(dirname "$0")/lib.sh"
+start_server
+export AGENTGIT_URL=$BASE
+unset AGENTGIT_SESSION AGENTGIT_TOKEN
+PENDING=${CLI_TEST_SERVER_PENDING:-0}
+
+# ag ARGS...: runs the CLI from $WORK (outside any work tree); sets OUT
+# (stdout), ERR (stderr) and RC.
+ag() {
+  RC=0
+  OUT=$(cd "$WORK" && "$AGENTGIT_BIN" "$@" 2>"$WORK/ag.err") || RC=$?
+  ERR=$(cat "$WORK/ag.err")
+}
+# The value of a top-level TOON field of OUT, without the quotes TOON puts
+# around a string that would otherwise read as a number (an id of digits).
+field() { sed -n "s/^$1: //p" <<<"$OUT" | head -n 1 | sed 's/^"\(.*\)"$/\1/'; }
+# expect_error CODE STATUS WHAT: OUT is an error with that code and exit status.
+expect_error() {
+  assert_eq "$2" "$RC" "$3: exit status (output: $OUT)"
+  assert_eq "$1" "$(field code)" "$3: code"
+  [ -n "$(field error)" ] || fail "$3: no error line in: $OUT"
+  grep -q '^help\[[1-9][0-9]*\]' <<<"$OUT" || fail "$3: no help lines in: $OUT"
+}
+# A field of a JSON document on stdin (dotted path, numeric indexes).
+jq_get() {
+  /usr/bin/python3 -c 'import json,sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
+}
+
+# ---- home view, empty server ----------------------------------------------------
+ag
+assert_eq 0 "$RC" "home view exit status"
+assert_eq "$BASE" "$(field server)" "home view: server"
+assert_eq true "$(field reachable)" "home view: reachable"
+grep -q '^sessions\[0\]:' <<<"$OUT" || fail "home view: no empty sessions list: $OUT"
+grep -q 'agentgit session start' <<<"$OUT" || fail "home view: no next step: $OUT"
+pass "home view on an empty server"
+
+# ---- start, write, read, ls --------------------------------------------------------
+ag session start --task "Write the docs" --name docs-agent
+assert_eq 0 "$RC" "start exit status ($OUT)"
+id=$(field id)
+wd=$(field workdir)
+assert_eq docs-agent "$(field repo)" "start: repo"
+[ -n "$id" ] && [ -d "$wd" ] || fail "start: no id or work tree: $OUT"
+S=(--session "$id")
+
+printf 'hello\nworld\n' >"$WORK/a.txt"
+ag session write notes/a.txt "${S[@]}" <"$WORK/a.txt"
+assert_eq 0 "$RC" "write exit status ($OUT)"
+assert_eq notes/a.txt "$(field path)" "write: path"
+assert_eq 12 "$(field bytes)" "write: bytes"
+cmp "$WORK/a.txt" "$wd/notes/a.txt" || fail "write: the work tree's file differs"
+if [ "$PENDING" != 1 ]; then
+  assert_eq written "$(field result)" "write: result"
+  ag session write notes/a.txt "${S[@]}" <"$WORK/a.txt"
+  assert_eq "0 no-op" "$RC $(field result)" "the same bytes again: no-op"
+fi
+head -c 5000 /dev/urandom >"$WORK/bin"
+ag session write "${S[@]}" data/blob.bin <"$WORK/bin"
+assert_eq 0 "$RC" "binary write"
+(cd "$WORK" && "$AGENTGIT_BIN" session read data/blob.bin "${S[@]}" >"$WORK/bin.out") || fail "binary read"
+cmp "$WORK/bin" "$WORK/bin.out" || fail "read gives back other bytes than were written"
+ag session read notes/a.txt "${S[@]}"
+assert_eq "$(cat "$WORK/a.txt")" "$OUT" "read: text"
+ag session read nope.txt "${S[@]}"
+expect_error NOT_FOUND 1 "reading a missing file"
+if [ "$PENDING" != 1 ]; then
+  ag session ls "${S[@]}"
+  assert_eq 0 "$RC" "ls exit status ($OUT)"
+  grep -q '^files\[2\]{' <<<"$OUT" || fail "ls: no files table: $OUT"
+  grep -q '^  notes/a.txt,12,' <<<"$OUT" || fail "ls: notes/a.txt row: $OUT"
+  ag session ls notes/ "${S[@]}"
+  grep -q '^files\[1\]{' <<<"$OUT" || fail "ls PREFIX: $OUT"
+  ag session rm gone.txt "${S[@]}"
+  assert_eq "0 no-op" "$RC $(field result)" "rm of a missing file: no-op"
+fi
+pass "start, write (raw and binary), read, ls, rm"
+
+# ---- checkpoint, idempotent call id ---------------------------------------------
+ag session checkpoint "${S[@]}" --tool Write --summary "Wrote notes" --call-id call-1
+assert_eq "0 committed" "$RC $(field result)" "checkpoint"
+c1=$(field commit)
+ag session checkpoint "${S[@]}" --tool Write --summary "Wrote notes" --call-id call-1
+assert_eq "0 no-op" "$RC $(field result)" "a known call id: no-op, exit 0"
+assert_eq "$c1" "$(field commit)" "a known call id answers the earlier commit"
+git clone -q "$BASE/repos/docs-agent.git" "$WORK/clone"
+assert_eq "[Write] Wrote notes" "$(git -C "$WORK/clone" log -1 --format=%s)" "checkpoint commit subject"
+assert_eq 2 "$(git -C "$WORK/clone" rev-list --count HEAD)" "one commit for two calls with one call id"
+pass "checkpoint; a repeated call id is a no-op"
+
+# ---- session from the environment and from the work tree -------------------------
+OUT=$(AGENTGIT_SESSION=$id "$AGENTGIT_BIN" session show) || fail "show with AGENTGIT_SESSION"
+assert_eq "$id" "$(field id)" "AGENTGIT_SESSION"
+mkdir -p "$wd/notes/deeper"
+OUT=$(cd "$wd/notes/deeper" && "$AGENTGIT_BIN" session show) || fail "show from inside the work tree: $OUT"
+assert_eq "$id" "$(field id)" "the session whose work tree holds the cwd"
+ag session show
+expect_error NO_SESSION 1 "no --session, no AGENTGIT_SESSION, cwd outside every work tree"
+pass "session from --session, AGENTGIT_SESSION, the cwd; NO_SESSION otherwise"
+
+# ---- exec: the command's status and output pass through --------------------------
+set +e
+(cd "$WORK" && "$AGENTGIT_BIN" session exec "${S[@]}" --tool Bash --call-id ex-1 -- \
+  sh -c 'echo out; echo err >&2; echo made >made.txt; exit 3') >"$WORK/ex.out" 2>"$WORK/ex.err"
+RC=$?
+set -e
+assert_eq 3 "$RC" "exec exits with the command's status"
+assert_eq out "$(cat "$WORK/ex.out")" "exec: the command's stdout, and nothing else"
+grep -q '^err$' "$WORK/ex.err" || fail "exec: the command's stderr: $(cat "$WORK/ex.err")"
+grep -q '^result: committed$' "$WORK/ex.err" || fail "exec: the checkpoint's result on stderr: $(cat "$WORK/ex.err")"
+assert_eq made "$(cat "$wd/made.txt")" "exec ran in the work tree"
+git -C "$WORK/clone" pull -q
+assert_eq "[Bash] sh -c 'echo out; echo err >&2; echo made >made.txt; exit 3'" \
+  "$(git -C "$WORK/clone" log -1 --format=%s)" "exec commit subject: the command line"
+body=$(git -C "$WORK/clone" log -1 --format=%B)
+grep -q '^Tool-Call: ex-1$' <<<"$body" || fail "exec: Tool-Call trailer: $body"
+if [ "$PENDING" != 1 ]; then
+  grep -q '^Exit-Code: 3$' <<<"$body" || fail "exec: Exit-Code trailer: $body"
+fi
+ag session exec "${S[@]}" -- true
+assert_eq 0 "$RC" "exec of a succeeding command"
+ag session exec "${S[@]}" -- no-such-command-xyz
+assert_eq "127 EXEC_FAILED" "$RC $(field code)" "exec of a missing command"
+ag session exec "${S[@]}" make
+expect_error USAGE 2 "exec without --"
+pass "exec: status, stdout and stderr pass through; one commit with the command line"
+
+# ---- diff and log, TOON and JSON ---------------------------------------------------
+ag session diff "${S[@]}"
+assert_eq "0 false" "$RC $(field truncated)" "diff of the last commit (exec true: nothing)"
+ag session diff "${S[@]}" --to "$c1"
+assert_eq 0 "$RC" "diff"
+assert_eq false "$(field truncated)" "diff: truncated"
+grep -q '^patch: ".*+++ b/notes/a.txt' <<<"$OUT" || fail "diff: patch: $OUT"
+ag session diff "${S[@]}" --from "$c1~1" --to "$c1" --format json
+patch=$(jq_get patch <<<"$OUT")
+grep -q '^+hello$' <<<"$patch" || fail "diff --format json: $OUT"
+ag session log "${S[@]}" --limit 3
+assert_eq 0 "$RC" "log"
+grep -q '^commits\[3\]' <<<"$OUT" || fail "log --limit 3: $OUT"
+assert_eq '"[Bash] true"' "$(sed -n 's/^ *summary: //p' <<<"$OUT" | head -n 1)" "log: newest commit first"
+ag session log "${S[@]}" --format json
+assert_eq "[Write] Wrote notes" "$(jq_get commits.2.summary <<<"$OUT")" "log --format json"
+pass "diff and log"
+
+# ---- the same fields in TOON and JSON ---------------------------------------------
+ag session show "${S[@]}"
+toon_keys=$(sed -n 's/^\([a-z_]*\):.*/\1/p' <<<"$OUT" | sort | tr '\n' ' ')
+toon_state=$(field state)
+ag session show "${S[@]}" --format json
+json_keys=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))) + " ")' <<<"$OUT")
+assert_eq "$json_keys" "$toon_keys" "show: the same fields in TOON and JSON"
+assert_eq "$toon_state" "$(jq_get state <<<"$OUT")" "show: the same state"
+ag --format json session list
+assert_eq "$id" "$(jq_get sessions.0.id <<<"$OUT")" "list --format json (global flag before the command)"
+pass "--format json carries the same fields as TOON"
+
+# ---- errors -----------------------------------------------------------------------
+ag session show --session no-such-session
+expect_error NOT_FOUND 1 "unknown session"
+ag session start --task ""
+expect_error VALIDATION_FAILED 2 "empty task"
+ag session checkpoint "${S[@]}" --tool Write
+expect_error USAGE 2 "checkpoint without --summary"
+ag session frobnicate
+expect_error USAGE 2 "unknown subcommand"
+ag session promote "${S[@]}" --target docs --message m
+expect_error USAGE 2 "promote without files, hunks or --all"
+ag --server http://127.0.0.1:1 session list
+expect_error SERVER_UNREACHABLE 1 "closed port"
+ag --server http://127.0.0.1:1 session list --format json
+assert_eq SERVER_UNREACHABLE "$(jq_get code <<<"$OUT")" "JSON error: code"
+[ -n "$(jq_get error <<<"$OUT")" ] && [ "$(jq_get help <<<"$OUT")" != "[]" ] || fail "JSON error: $OUT"
+ag --server http://127.0.0.1:1
+assert_eq "0 false SERVER_UNREACHABLE" "$RC $(field reachable) $(field code)" "home view of a closed port"
+ag session start --help
+assert_eq 0 "$RC" "--help"
+grep -q '^usage: agentgit session start' <<<"$OUT" || fail "--help: $OUT"
+[ "$(grep -c '^  agentgit ' <<<"$OUT")" -ge 2 ] || fail "--help: at least two examples: $OUT"
+pass "errors: NOT_FOUND, VALIDATION_FAILED, USAGE, SERVER_UNREACHABLE (TOON and JSON)"
+
+# ---- hook claude-code --------------------------------------------------------------
+hook_input() {  # TOOL_USE_ID CWD
+  printf '{"session_id":"cc-1","transcript_path":"/tmp/t.jsonl","cwd":"%s","hook_event_name":"PostToolUse",' "$2"
+  printf '"tool_name":"Bash","tool_input":{"command":"npm test\\nnpm run lint","description":"Run tests"},'
+  printf '"tool_response":{"stdout":"ok"},"tool_use_id":"%s"}\n' "$1"
+}
+echo change >"$wd/hooked.txt"
+hook_input toolu_01 "$wd/notes" | (cd "$WORK" && "$AGENTGIT_BIN" hook claude-code) >"$WORK/hook.out" 2>"$WORK/hook.err" ||
+  fail "hook exit status: $(cat "$WORK/hook.err")"
+git -C "$WORK/clone" pull -q
+assert_eq "[Bash] npm test..." "$(git -C "$WORK/clone" log -1 --format=%s)" "hook commit subject"
+git -C "$WORK/clone" log -1 --format=%B | grep -q '^Tool-Call: toolu_01$' || fail "hook: Tool-Call trailer"
+[ -f "$WORK/clone/hooked.txt" ] || fail "hook: the work tree's change is in the commit"
+before=$(git -C "$WORK/clone" rev-parse HEAD)
+hook_input toolu_01 "$wd" | "$AGENTGIT_BIN" hook claude-code 2>/dev/null || fail "hook replay"
+assert_eq "$before" "$(git ls-remote "$BASE/repos/docs-agent.git" refs/heads/main | cut -f1)" "a replayed hook: no commit"
+hook_input toolu_02 "$WORK" | "$AGENTGIT_BIN" hook claude-code 2>"$WORK/hook.err" || fail "hook without a session must exit 0"
+grep -q NO_SESSION "$WORK/hook.err" || fail "hook without a session says why on stderr: $(cat "$WORK/hook.err")"
+echo 'not json' | "$AGENTGIT_BIN" hook claude-code 2>/dev/null || fail "hook with bad input must exit 0"
+hook_input toolu_03 "$wd" | AGENTGIT_URL=http://127.0.0.1:1 "$AGENTGIT_BIN" hook claude-code 2>/dev/null ||
+  fail "hook with no server must exit 0"
+pass "hook claude-code: one commit per tool call, never blocks the agent"
+
+# ---- install-hooks -----------------------------------------------------------------
+proj=$WORK/proj
+mkdir -p "$proj/.claude"
+echo '{"model":"opus","hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"lint"}]}]}}' \
+  >"$proj/.claude/settings.json"
+ag session install-hooks --runtime claude-code --dir "$proj"
+assert_eq "0 installed" "$RC $(field result)" "install-hooks"
+cp "$proj/.claude/settings.json" "$WORK/settings.1"
+/usr/bin/python3 - "$proj/.claude/settings.json" <<'PY' || fail "install-hooks: settings.json content"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["model"] == "opus", s
+assert s["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == "lint", s
+assert s["hooks"]["PostToolUse"] == [{"matcher": "*", "hooks": [{"type": "command", "command": "agentgit hook claude-code"}]}], s
+PY
+ag session install-hooks --runtime claude-code --dir "$proj"
+assert_eq "0 no-op" "$RC $(field result)" "install-hooks again"
+cmp "$proj/.claude/settings.json" "$WORK/settings.1" || fail "a second install changed the file"
+ag session install-hooks --runtime claude-code --dir "$proj" --remove
+assert_eq "0 removed" "$RC $(field result)" "install-hooks --remove"
+/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s == {"model":"opus","hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"lint"}]}]}}, s' \
+  "$proj/.claude/settings.json" || fail "--remove left other keys as they were"
+ag session install-hooks --runtime claude-code --dir "$proj" --remove
+assert_eq "0 no-op" "$RC $(field result)" "--remove again"
+ag session install-hooks --runtime codex --dir "$proj"
+expect_error USAGE 2 "an unknown runtime"
+ls "$proj/.claude" | grep -v '^settings.json$' && fail "install-hooks left a temporary file"
+mkdir "$WORK/fresh"
+ag session install-hooks --runtime claude-code --dir "$WORK/fresh"
+assert_eq "0 installed" "$RC $(field result)" "install-hooks in a project without .claude"
+pass "install-hooks: idempotent, keeps other keys, --remove removes only ours"
+
+# ---- repo, home view with a session, end ---------------------------------------------
+ag repo create app
+assert_eq "0 app" "$RC $(field name)" "repo create"
+ag repo list
+grep -q '^repos\[' <<<"$OUT" || fail "repo list: $OUT"
+ag repo show nope
+expect_error NOT_FOUND 1 "repo show of a missing repo"
+ag
+grep -q "^  \"\\?$id\"\\?,Write the docs,[a-z]*," <<<"$OUT" || fail "home view lists the session: $OUT"
+ag session end "${S[@]}"
+assert_eq "0 ended" "$RC $(field state)" "end"
+[ ! -d "$wd" ] || fail "end: the work tree is still there"
+pass "repo list/create/show; home view lists sessions; end"
+
+# ---- credentials: UNAUTHORIZED, FORBIDDEN, READ_ONLY ------------------------------------
+stop_server
+PW='correct horse bob'
+HASH=$(printf '%s\n' "$PW" | "$AGENTGIT_BIN" hash-password)
+cat >"$WORK/auth.toml" <<EOC
+[[auth.users]]
+name = "bob"
+password_hash = '$HASH'
+access = { "bob-*" = "write" }
+EOC
+start_server --config "$WORK/auth.toml"
+export AGENTGIT_URL=$BASE
+ag session list
+expect_error UNAUTHORIZED 1 "no token"
+TOKEN=$(curl -s -u "bob:$PW" -H 'Content-Type: application/json' -d '{"name":"cli","access":"write"}' \
+  "$BASE/api/v1/tokens" | json_get token)
+[[ $TOKEN == agt_* ]] || fail "no token issued"
+OUT=$(AGENTGIT_TOKEN=agt_bogusbogusbogusbogusbogusbogusbogusbogusbog "$AGENTGIT_BIN" repo list) && RC=0 || RC=$?
+expect_error UNAUTHORIZED 1 "a bad token"
+OUT=$(AGENTGIT_TOKEN=$TOKEN "$AGENTGIT_BIN" repo create bob-app) || fail "bob's token creates bob-app: $OUT"
+OUT=$(AGENTGIT_TOKEN=$TOKEN "$AGENTGIT_BIN" repo create alice-app) && RC=0 || RC=$?
+expect_error FORBIDDEN 1 "bob's token on alice-app"
+stop_server
+printf 'read_only = true\n' >"$WORK/ro.toml"
+start_server --config "$WORK/ro.toml"
+export AGENTGIT_URL=$BASE
+ag session start --task "on a read-only server"
+expect_error READ_ONLY 1 "read-only server"
+pass "UNAUTHORIZED, FORBIDDEN, READ_ONLY"
