@@ -9,7 +9,7 @@
 
 using namespace agentgit::config;
 
-TEST_CASE("parse_authority: names, IPv4, bracketed IPv6, optional port; lowercased") {
+TEST_CASE("parse_authority: names, IPv4, bracketed IPv6, optional port, lowercased") {
   CHECK(parse_authority("agents.example.com") == authority{"agents.example.com", std::nullopt});
   CHECK(parse_authority("Agents.Example.COM:8443") == authority{"agents.example.com", 8443});
   CHECK(parse_authority("localhost") == authority{"localhost", std::nullopt});

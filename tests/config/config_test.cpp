@@ -609,7 +609,7 @@ TEST_CASE("[git] object_info is off unless set") {
   CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
 }
 
-TEST_CASE("allowed_hosts: host names with optional ports; bad values name the key and the file") {
+TEST_CASE("allowed_hosts: host names with optional ports, bad values name the key and the file") {
   temp_dir dir;
   const server_config cfg = load(with_file(write_config(dir, R"(allowed_hosts = ["Agents.Example.com", "git.example.org:8443", "[2001:db8::1]"])"
                                                              "\n")),

@@ -201,7 +201,7 @@ TEST_CASE("GET files lists the work tree, sorted, links as links, .git never") {
   }
 }
 
-TEST_CASE("checkpoint exit_code: an Exit-Code trailer, echoed; anything but a whole number in range is 400") {
+TEST_CASE("checkpoint exit_code: an Exit-Code trailer, echoed, anything but a whole number in range is 400") {
   one_session s;
   auto res = s.checkpoint(R"({"tool": "Bash", "summary": "ran tests", "call_id": "c-1", "exit_code": 2})");
   REQUIRE(res.result_int() == 200);

@@ -280,7 +280,7 @@ TEST_CASE("promotion: what a request may name") {
   CHECK(code(r) == "NOTHING_TO_PROMOTE");
 }
 
-TEST_CASE("promotion: all promotes every touched file; the base of an older session is its first commit") {
+TEST_CASE("promotion: all promotes every touched file, the base of an older session is its first commit") {
   promotion_fixture p;
   p.work({{"a.txt", "A\n"}, {"new.txt", "n\n"}});
   promote_request req;
