@@ -13,6 +13,7 @@ const char* const usage =
     "                                        promote sync end list show install-hooks; --help on each)\n"
     "       agentgit repo list|create|show\n"
     "       agentgit hook claude-code|post-receive\n"
+    "       agentgit mcp                    (MCP server for agents: JSON-RPC 2.0 over stdio)\n"
     "       agentgit serve [--listen HOST:PORT] [--data DIR] [--config FILE]\n"
     "       agentgit hash-password < password-file\n"
     "       agentgit --version\n"

@@ -82,12 +82,12 @@ const subcommand session_table[] = {
                 "examples:\n"
                 "  agentgit session touched\n",
      session_touched},
-    {"promote", "usage: agentgit session promote --target REPO [--branch B] (--files A,B | --hunk PATH#N ... | --all) "
+    {"promote", "usage: agentgit session promote --target REPO [--branch B] ([--files A,B] [--hunk PATH#N ...] | --all) "
                 "--message TEXT\n"
                 "Write chosen files or hunks of the session's head as one commit on REPO's branch (people only).\n"
                 "examples:\n"
                 "  agentgit session promote --target app --files src/a.c,README.md --message \"Fix parser\"\n"
-                "  agentgit session promote --target app --hunk src/b.c#2 --message \"Only the fix\"\n"
+                "  agentgit session promote --target app --files a.c --hunk src/b.c#2 --message \"a.c, one hunk of b.c\"\n"
                 "  agentgit session promote --target app --all --message \"All of it\"\n",
      session_promote},
     {"sync", "usage: agentgit session sync\n"

@@ -99,9 +99,11 @@ int session_promote(agent_context& ctx, const args_t& args) {
       for (auto& f : split_commas(list)) r.files.push_back(std::move(f));
   if (auto it = p.values.find("--hunk"); it != p.values.end()) r.hunks = it->second;
   r.all = p.has("--all");
-  const int chosen = (r.files.empty() ? 0 : 1) + (r.hunks.empty() ? 0 : 1) + (r.all ? 1 : 0);
-  if (chosen != 1)
-    return usage_failure("choose what to promote: --files A,B or --hunk PATH#N (repeatable) or --all",
+  // Files and hunks combine (two whole files plus one hunk of a third); --all
+  // stands alone.
+  const bool picked = !r.files.empty() || !r.hunks.empty();
+  if (picked == r.all)
+    return usage_failure("choose what to promote: --files A,B and/or --hunk PATH#N (repeatable), or --all alone",
                          "session promote", ctx.format);
   auto id = session_or_print(ctx, status);
   return id ? print_reply(promote(ctx.call, *id, r), ctx.format) : status;

@@ -5,15 +5,12 @@
 # fields, errors on stdout with their stable codes and exit statuses, exec
 # passing the command's status through, and the Claude Code hook making one
 # commit per tool call.
-#
-# CLI_TEST_SERVER_PENDING=1 skips the few assertions whose server side
-# (PUT/DELETE no-op results, GET .../files listing, the Exit-Code trailer)
-# is built on other branches of issue 9; by default everything is checked.
+# Promotion through the CLI: two files whole and one hunk of a third into a
+# durable repo, seen in a git clone; the baseline conflict.
 source "$(dirname "$0")/lib.sh"
 start_server
 export AGENTGIT_URL=$BASE
 unset AGENTGIT_SESSION AGENTGIT_TOKEN
-PENDING=${CLI_TEST_SERVER_PENDING:-0}
 
 # ag ARGS...: runs the CLI from $WORK (outside any work tree); sets OUT
 # (stdout), ERR (stderr) and RC.
@@ -65,11 +62,9 @@ assert_eq 0 "$RC" "write exit status ($OUT)"
 assert_eq notes/a.txt "$(field path)" "write: path"
 assert_eq 12 "$(field bytes)" "write: bytes"
 cmp "$WORK/a.txt" "$wd/notes/a.txt" || fail "write: the work tree's file differs"
-if [ "$PENDING" != 1 ]; then
-  assert_eq written "$(field result)" "write: result"
-  ag session write notes/a.txt "${S[@]}" <"$WORK/a.txt"
-  assert_eq "0 no-op" "$RC $(field result)" "the same bytes again: no-op"
-fi
+assert_eq written "$(field result)" "write: result"
+ag session write notes/a.txt "${S[@]}" <"$WORK/a.txt"
+assert_eq "0 no-op" "$RC $(field result)" "the same bytes again: no-op"
 head -c 5000 /dev/urandom >"$WORK/bin"
 ag session write "${S[@]}" data/blob.bin <"$WORK/bin"
 assert_eq 0 "$RC" "binary write"
@@ -79,16 +74,14 @@ ag session read notes/a.txt "${S[@]}"
 assert_eq "$(cat "$WORK/a.txt")" "$OUT" "read: text"
 ag session read nope.txt "${S[@]}"
 expect_error NOT_FOUND 1 "reading a missing file"
-if [ "$PENDING" != 1 ]; then
-  ag session ls "${S[@]}"
-  assert_eq 0 "$RC" "ls exit status ($OUT)"
-  grep -q '^files\[2\]{' <<<"$OUT" || fail "ls: no files table: $OUT"
-  grep -q '^  notes/a.txt,12,' <<<"$OUT" || fail "ls: notes/a.txt row: $OUT"
-  ag session ls notes/ "${S[@]}"
-  grep -q '^files\[1\]{' <<<"$OUT" || fail "ls PREFIX: $OUT"
-  ag session rm gone.txt "${S[@]}"
-  assert_eq "0 no-op" "$RC $(field result)" "rm of a missing file: no-op"
-fi
+ag session ls "${S[@]}"
+assert_eq 0 "$RC" "ls exit status ($OUT)"
+grep -q '^files\[2\]{' <<<"$OUT" || fail "ls: no files table: $OUT"
+grep -q '^  notes/a.txt,12,' <<<"$OUT" || fail "ls: notes/a.txt row: $OUT"
+ag session ls notes/ "${S[@]}"
+grep -q '^files\[1\]{' <<<"$OUT" || fail "ls PREFIX: $OUT"
+ag session rm gone.txt "${S[@]}"
+assert_eq "0 no-op" "$RC $(field result)" "rm of a missing file: no-op"
 pass "start, write (raw and binary), read, ls, rm"
 
 # ---- checkpoint, idempotent call id ---------------------------------------------
@@ -129,9 +122,7 @@ assert_eq "[Bash] sh -c 'echo out; echo err >&2; echo made >made.txt; exit 3'" \
   "$(git -C "$WORK/clone" log -1 --format=%s)" "exec commit subject: the command line"
 body=$(git -C "$WORK/clone" log -1 --format=%B)
 grep -q '^Tool-Call: ex-1$' <<<"$body" || fail "exec: Tool-Call trailer: $body"
-if [ "$PENDING" != 1 ]; then
-  grep -q '^Exit-Code: 3$' <<<"$body" || fail "exec: Exit-Code trailer: $body"
-fi
+grep -q '^Exit-Code: 3$' <<<"$body" || fail "exec: Exit-Code trailer: $body"
 ag session exec "${S[@]}" -- true
 assert_eq 0 "$RC" "exec of a succeeding command"
 ag session exec "${S[@]}" -- no-such-command-xyz
@@ -193,6 +184,50 @@ assert_eq 0 "$RC" "--help"
 grep -q '^usage: agentgit session start' <<<"$OUT" || fail "--help: $OUT"
 [ "$(grep -c '^  agentgit ' <<<"$OUT")" -ge 2 ] || fail "--help: at least two examples: $OUT"
 pass "errors: NOT_FOUND, VALIDATION_FAILED, USAGE, SERVER_UNREACHABLE (TOON and JSON)"
+
+# ---- promotion: two files and one hunk of a third, then a baseline conflict ---------
+ag repo create shop
+assert_eq 0 "$RC" "repo create shop"
+git clone -q "$BASE/repos/shop.git" "$WORK/shop" 2>/dev/null
+printf 'a\n' >"$WORK/shop/a.txt"
+printf 'b\n' >"$WORK/shop/b.txt"
+seq 1 30 >"$WORK/shop/c.txt"
+git -C "$WORK/shop" add . && git -C "$WORK/shop" commit -q -m "shop files" && git -C "$WORK/shop" push -q origin main
+ag session start --task "Edit the shop" --from shop:main --name agent-shop
+assert_eq "0 shop" "$RC $(sed -n 's/^  repo: //p' <<<"$OUT")" "start --from shop:main ($OUT)"
+shop_id=$(field id)
+P=(--session "$shop_id")
+echo A | "$AGENTGIT_BIN" session write a.txt "${P[@]}" >/dev/null
+echo B | "$AGENTGIT_BIN" session write b.txt "${P[@]}" >/dev/null
+seq 1 30 | sed -e 's/^2$/two/' -e 's/^25$/25!/' | "$AGENTGIT_BIN" session write c.txt "${P[@]}" >/dev/null
+ag session checkpoint "${P[@]}" --tool Edit --summary "a, b and c"
+assert_eq "0 committed" "$RC $(field result)" "checkpoint in the shop session"
+ag session touched "${P[@]}"
+grep -q '^      c.txt#2,"@@ -22,7 +22,7 @@"$' <<<"$OUT" || fail "touched: c.txt's second hunk: $OUT"
+ag session promote "${P[@]}" --target shop --files a.txt,b.txt --hunk 'c.txt#2' --message "Shop: approved edits"
+assert_eq "0 promoted" "$RC $(field result)" "promote two files and one hunk ($OUT)"
+promoted_from="$shop_id@$(field head)"
+git -C "$WORK/shop" pull -q
+assert_eq "A B" "$(cat "$WORK/shop/a.txt") $(cat "$WORK/shop/b.txt")" "a.txt and b.txt promoted"
+seq 1 30 | sed 's/^25$/25!/' | cmp - "$WORK/shop/c.txt" || fail "c.txt: only its second hunk should be promoted"
+git -C "$WORK/shop" log -1 --format=%B | grep -qx "Promoted-From: $promoted_from" ||
+  fail "no Promoted-From trailer: $(git -C "$WORK/shop" log -1 --format=%B)"
+ag session promote "${P[@]}" --target shop --files a.txt,b.txt --hunk 'c.txt#2' --message "again"
+assert_eq "0 no-op" "$RC $(field result)" "the same promotion again is a no-op, exit 0"
+printf 'a person\n' >"$WORK/shop/a.txt"
+git -C "$WORK/shop" commit -q -am "a person edits a.txt" && git -C "$WORK/shop" push -q origin main
+echo A2 | "$AGENTGIT_BIN" session write a.txt "${P[@]}" >/dev/null
+"$AGENTGIT_BIN" session checkpoint "${P[@]}" --tool Edit --summary "a again" >/dev/null
+tip=$(git -C "$WORK/shop" rev-parse HEAD)
+ag session promote "${P[@]}" --target shop --files a.txt --message "a again"
+expect_error BASELINE_CONFLICT 1 "a file a person changed in shop"
+grep -qx 'files\[1\]: a.txt' <<<"$OUT" || fail "the baseline conflict names a.txt: $OUT"
+assert_eq "$tip" "$(git ls-remote "$BASE/repos/shop.git" refs/heads/main | cut -f1)" "nothing written on a baseline conflict"
+ag session promote "${P[@]}" --target shop --hunk 'c.txt#9' --message m
+expect_error VALIDATION_FAILED 2 "an unknown hunk"
+ag session promote "${P[@]}" --target nope --all --message m
+expect_error NOT_FOUND 1 "an unknown target repo"
+pass "promote through the CLI: two files and one hunk in a clone of shop; BASELINE_CONFLICT writes nothing"
 
 # ---- hook claude-code --------------------------------------------------------------
 hook_input() {  # TOOL_USE_ID CWD

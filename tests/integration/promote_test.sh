@@ -159,6 +159,59 @@ assert_eq "promoted main" "$(echo "$r" | py 'd["result"] + " " + d["branch"]')" 
 assert_eq "A2" "$(git clone -q "$BASE/repos/empty.git" "$WORK/empty" && cat "$WORK/empty/a.txt")" "the empty target's content"
 pass "errors: MISSING_TARGET, INVALID_TARGET, REPO_NOT_FOUND, MISSING_MESSAGE, INVALID_MESSAGE, INVALID_PROMOTE, NOT_TOUCHED, UNKNOWN_HUNK, BRANCH_NOT_FOUND, NOTHING_TO_PROMOTE, CONFLICT"
 
+# ---- a promotion racing a push: each lands whole or is refused, nothing lost ---------
+# A person pushes p.txt while the agent's r.bin is promoted, twelve times. The
+# branch moves by compare-and-swap, so in each round either the promotion
+# lands or it answers 409 CONFLICT and writes nothing; a push the promotion
+# beat is refused by git as non-fast-forward and lands after a rebase. r.bin
+# is 4 MiB of random bytes, so copying it into prod holds the promotion
+# between reading the branch and moving it long enough for pushes to land.
+git -C "$WORK/check" pull -q
+rounds=12
+promoted_rounds=0 conflicts=0
+for i in $(seq 1 $rounds); do
+  head -c 4194304 /dev/urandom >"$wd/r.bin"
+  api POST "/api/v1/sessions/$id/checkpoint" "{\"tool\":\"Edit\",\"summary\":\"r $i\"}" >/dev/null
+  session_head=$(api GET "/api/v1/sessions/$id" | json_get head)
+  printf 'person %s\n' "$i" >"$WORK/check/p.txt"
+  git -C "$WORK/check" add p.txt && git -C "$WORK/check" commit -q -m "person edit $i"
+  (curl -s -o "$WORK/race.body" -w '%{http_code}' -X POST "${JSON[@]}" \
+    -d '{"target":"prod","files":["r.bin"],"message":"race"}' "$BASE$P" >"$WORK/race.code") &
+  promoting=$!
+  push_rc=0
+  git -C "$WORK/check" push -q origin main 2>/dev/null || push_rc=$?
+  wait "$promoting"
+  code=$(cat "$WORK/race.code")
+  tip=$(prod_tip)
+  case $code in
+    200)
+      promoted_rounds=$((promoted_rounds + 1))
+      c=$(json_get commit <"$WORK/race.body")
+      git --git-dir="$DATA/repos/prod.git" merge-base --is-ancestor "$c" "$tip" || fail "round $i: the promotion $c is not in prod"
+      git --git-dir="$DATA/repos/prod.git" show "$c:r.bin" | cmp -s - "$wd/r.bin" || fail "round $i: the promoted r.bin" ;;
+    409)
+      conflicts=$((conflicts + 1))
+      assert_eq CONFLICT "$(json_get code <"$WORK/race.body")" "round $i: a refused promotion's code"
+      git --git-dir="$DATA/repos/prod.git" log --format='%(trailers:key=Promoted-From,valueonly,separator=)' main |
+        grep -qx "$id@$session_head" && fail "round $i: a refused promotion left a commit" ;;
+    *) fail "round $i: the promotion answered $code: $(cat "$WORK/race.body")" ;;
+  esac
+  if [ "$push_rc" = 0 ]; then
+    git --git-dir="$DATA/repos/prod.git" merge-base --is-ancestor "$(git -C "$WORK/check" rev-parse HEAD)" "$tip" ||
+      fail "round $i: the push that succeeded is not in prod"
+  else
+    [ "$code" = 200 ] || fail "round $i: both the push and the promotion were refused"
+  fi
+  git -C "$WORK/check" pull -q --rebase
+  git -C "$WORK/check" push -q origin main
+done
+assert_eq "$rounds" "$(git --git-dir="$DATA/repos/prod.git" log --format=%s main | grep -c '^person edit ')" \
+  "every person's commit is in prod"
+assert_eq "person $rounds" "$(git --git-dir="$DATA/repos/prod.git" show main:p.txt)" "the person's last p.txt"
+git --git-dir="$DATA/repos/prod.git" fsck --no-dangling --no-progress >/dev/null 2>&1 || fail "prod fails fsck after the race"
+before=$(prod_tip)
+pass "a promotion racing a push: $promoted_rounds promoted, $conflicts refused with 409 CONFLICT, nothing lost"
+
 # ---- access: write on the target, not only on the session ---------------------------
 stop_server
 PW=secret-pw
