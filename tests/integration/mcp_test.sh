@@ -3,15 +3,18 @@
 # real server: the handshake, every tool, idempotent checkpoints, that
 # request_promote writes nothing to the durable repo, tool failures as
 # isError results with stable codes, and JSON-RPC errors that leave the
-# server serving.
+# server serving. The command request_promote hands a person promotes two
+# of the session's files and one hunk of a third into the durable repo.
 source "$(dirname "$0")/lib.sh"
 start_server
 
-# A durable repo with one commit, to promote into (in words only).
+# A durable repo with one commit, for the session to start from and a
+# person to promote into.
 create_repo app
 git clone -q "$BASE/repos/app.git" "$WORK/app"
 echo "hello" >"$WORK/app/README.md"
-git -C "$WORK/app" add README.md
+seq 1 30 >"$WORK/app/c.txt"
+git -C "$WORK/app" add README.md c.txt
 git -C "$WORK/app" commit -q -m "first"
 git -C "$WORK/app" push -q origin HEAD:main
 app_refs_before=$(git ls-remote "$BASE/repos/app.git")
@@ -120,7 +123,7 @@ print("ok - tools/list: all 10 tools with input schemas")
 
 # No session yet: NO_SESSION, not a guess.
 c.error("log", "NO_SESSION")
-s = c.ok("session_start", task="Tidy the docs", name="mcp-agent")
+s = c.ok("session_start", task="Tidy the docs", name="mcp-agent", from_repo="app")
 session = s["id"]
 facts.write("SESSION=%s\nREPO=%s\n" % (session, s["repo"]))
 print("ok - session_start, NO_SESSION before it")
@@ -132,21 +135,19 @@ check(r["content"] == "# Notes\nline two\n" and r["encoding"] == "utf-8", "read 
 c.ok("write_file", path="bin/blob", content="AAEC/w==", encoding="base64")
 r = c.ok("read_file", path="bin/blob")
 check(r["encoding"] == "base64" and r["content"] == "AAEC/w==" and r["bytes"] == 4, "binary read back: %r" % r)
-# The same bytes again: a no-op (once the files API reports it).
+check(w.get("result") == "written", "first write: %r" % w)
 again = c.ok("write_file", path="docs/a b.md", content="# Notes\nline two\n")
-check(again.get("result", "no-op") == "no-op", "rewrite of the same bytes: %r" % again)
-print("ok - write_file (text and base64), read_file")
+check(again.get("result") == "no-op", "rewrite of the same bytes: %r" % again)
+c.ok("write_file", path="notes.txt", content="n\n")
+c.ok("write_file", path="c.txt", content="".join("two\n" if i == 2 else "25!\n" if i == 25 else "%d\n" % i
+                                               for i in range(1, 31)))
+print("ok - write_file (text and base64; the same bytes again: no-op), read_file")
 
-# TODO(branch agentapi): GET /sessions/ID/files?prefix= lists files. Until
-# it is merged, the server refuses the bare /files path; assert the listing
-# once it answers.
-lf = c.tool("list_files", prefix="docs/")
-if not lf["isError"]:
-    paths = [f["path"] for f in lf["structuredContent"]["files"]]
-    check("docs/a b.md" in paths and "bin/blob" not in paths, "list_files docs/: %r" % paths)
-    print("ok - list_files with a prefix")
-else:
-    print("ok - list_files answered %s (listing not on this branch yet)" % lf["structuredContent"]["code"])
+lf = c.ok("list_files", prefix="docs/")
+check([f["path"] for f in lf["files"]] == ["docs/a b.md"], "list_files docs/: %r" % lf)
+everything = sorted(f["path"] for f in c.ok("list_files")["files"])
+check(everything == ["README.md", "bin/blob", "c.txt", "docs/a b.md", "notes.txt"], "list_files: %r" % everything)
+print("ok - list_files, with and without a prefix")
 
 cp1 = c.ok("checkpoint", tool="Write", summary="Wrote notes", call_id="mcp-call-1")
 check(cp1["result"] == "committed" and cp1["commit"], "first checkpoint: %r" % cp1)
@@ -159,37 +160,32 @@ check(sum("Wrote notes" in (x or "") for x in subjects) == 1, "one commit for th
 print("ok - checkpoint twice with one call_id: the second is a no-op, one commit; log")
 
 d = c.ok("diff")
-check("a b.md" in d["patch"] and "+line two" in d["patch"], "diff: %r" % d)
+check("a b.md" in d["patch"] and "+line two" in d["patch"] and "+25!" in d["patch"], "diff: %r" % d)
 print("ok - diff")
 
-# TODO(branch agentapi): GET /sessions/ID/touched. Until it is merged the
-# server answers 404; assert files and hunks once it is there.
-t = c.tool("touched_files")
-if not t["isError"]:
-    paths = [f["path"] for f in t["structuredContent"]["files"]]
-    check("docs/a b.md" in paths, "touched_files: %r" % paths)
-    print("ok - touched_files")
-else:
-    print("ok - touched_files answered %s (not on this branch yet)" % t["structuredContent"]["code"])
+t = c.ok("touched_files")
+paths = [f["path"] for f in t["files"]]
+check(paths == ["bin/blob", "c.txt", "docs/a b.md", "notes.txt"], "touched_files: %r" % paths)
+check([h["id"] for h in t["files"][1]["hunks"]] == ["c.txt#1", "c.txt#2"], "c.txt's hunks: %r" % t["files"][1])
+print("ok - touched_files: the changed files, c.txt with two numbered hunks")
 
-p = c.ok("request_promote", target="app", branch="main", files=["docs/a b.md"], message="docs: notes from 'the agent'")
+p = c.ok("request_promote", target="app", branch="main", files=["docs/a b.md", "notes.txt"], hunks=["c.txt#2"],
+         message="docs: notes from 'the agent'")
 check(p["promoted"] is False, "promoted: %r" % p)
 check(p["command"].startswith("agentgit session promote ") and "--session " + session in p["command"], p["command"])
-check("--files 'docs/a b.md'" in p["command"], "file quoted: " + p["command"])
+check("--files 'docs/a b.md' --files notes.txt" in p["command"] and "--hunk 'c.txt#2'" in p["command"],
+      "files quoted, the hunk: " + p["command"])
 check("cannot promote" in p["note"], p["note"])
 open(os.path.join(WORK, "promote_command"), "w").write(p["command"])
 check(p["http"]["method"] == "POST" and p["http"]["url"].endswith("/sessions/%s/promote" % session), p["http"])
 print("ok - request_promote returns the command a person runs")
 
 dl = c.ok("delete_file", path="bin/blob")
-check(dl.get("result") in ("deleted", "no-op") or dl.get("path") == "bin/blob", "delete_file: %r" % dl)
+check(dl.get("result") == "deleted", "delete_file: %r" % dl)
 c.error("read_file", "NOT_FOUND", path="bin/blob")
-# Deleting it again is a no-op once the files API says so (branch agentapi);
-# until then the server answers 404.
-gone = c.tool("delete_file", path="bin/blob")
-check((not gone["isError"] and gone["structuredContent"].get("result") == "no-op") or
-      gone["structuredContent"].get("code") == "NOT_FOUND", "second delete: %r" % gone)
-print("ok - delete_file; reading the deleted file is NOT_FOUND")
+gone = c.ok("delete_file", path="bin/blob")
+check(gone.get("result") == "no-op", "second delete: %r" % gone)
+print("ok - delete_file, then again: no-op; reading the deleted file is NOT_FOUND")
 
 c.error("log", "NOT_FOUND", session="no-such-session")
 c.error("request_promote", "NOT_FOUND", session="no-such-session", target="app", all=True, message="m")
@@ -233,16 +229,17 @@ AGENTGIT_BIN=$AGENTGIT_BIN BASE=$BASE WORK=$WORK /usr/bin/python3 "$WORK/client.
 assert_eq "$app_refs_before" "$(git ls-remote "$BASE/repos/app.git")" "durable repo refs after request_promote"
 pass "request_promote made no commit in the target repo"
 
-# What request_promote hands a person is a command `agentgit session
-# promote` takes as it is (its shell quoting survives bash): not a usage
-# error. TODO(branch promote): once POST …/promote is merged, expect exit 0
-# and docs/a b.md on app's main; until then the server answers 404 (exit 1).
-set +e
-PATH="$(dirname "$AGENTGIT_BIN"):$PATH" bash -c "$(cat "$WORK/promote_command")" >"$WORK/promote.out" 2>&1
-rc=$?
-set -e
-[ "$rc" != 2 ] || fail "the promote command is a usage error: $(cat "$WORK/promote.out")"
-pass "the approval command parses as agentgit session promote (exit $rc)"
+# What request_promote hands a person is a command that, run as it is (its
+# shell quoting survives bash), promotes two files and one hunk of c.txt.
+PATH="$(dirname "$AGENTGIT_BIN"):$PATH" bash -c "$(cat "$WORK/promote_command")" >"$WORK/promote.out" 2>&1 ||
+  fail "the approval command failed: $(cat "$WORK/promote.out")"
+grep -qx 'result: promoted' "$WORK/promote.out" || fail "the approval command: $(cat "$WORK/promote.out")"
+git -C "$WORK/app" pull -q
+assert_eq "# Notes|n" "$(head -n1 "$WORK/app/docs/a b.md")|$(cat "$WORK/app/notes.txt")" "promoted files in a clone of app"
+seq 1 30 | sed 's/^25$/25!/' | cmp - "$WORK/app/c.txt" || fail "c.txt: only its second hunk should be promoted"
+[ ! -e "$WORK/app/bin/blob" ] || fail "bin/blob was not chosen but is in app"
+git -C "$WORK/app" log -1 --format=%B | grep -q '^Promoted-From: ' || fail "no Promoted-From trailer"
+pass "a person runs the approval command: two files and one hunk of a third land in app"
 
 # The checkpoint is a real commit on the session's branch, made once.
 source <(cat "$WORK/facts")
