@@ -31,7 +31,10 @@ int exit_status(std::string_view stable) {
   return stable == code_usage || stable == code_validation ? 2 : 1;
 }
 
-std::vector<std::string> help_for(std::string_view stable) {
+std::vector<std::string> help_for(std::string_view stable, std::string_view server_code) {
+  if (server_code == "REPO_EXISTS")
+    return {"choose another name", "or look at the one there: agentgit repo show NAME"};
+  if (server_code == "TOKEN_LIMIT") return {"revoke a token you no longer use (DELETE /api/v1/tokens/ID)"};
   if (stable == code_unreachable)
     return {"start a server: agentgit serve", "or point at one: --server URL or AGENTGIT_URL=URL"};
   if (stable == code_unauthorized)

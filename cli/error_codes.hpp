@@ -35,7 +35,9 @@ std::string stable_code(int http_status, std::string_view server_code);
 // errors, 1 for everything else.
 int exit_status(std::string_view stable);
 
-// Two or three short next steps for a code, shown as `help[N]:`.
-std::vector<std::string> help_for(std::string_view stable);
+// Two or three short next steps for a code, shown as `help[N]:`; the
+// server's finer code picks better ones where the stable code is too broad
+// (a repo name taken is a CONFLICT, but retrying will not help).
+std::vector<std::string> help_for(std::string_view stable, std::string_view server_code = {});
 
 }  // namespace agentgit::cli

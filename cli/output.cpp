@@ -67,7 +67,11 @@ void print_value(const json::value& v, output_format format) {
 }
 
 int print_failure(const failure& f, output_format format, std::vector<std::string> help) {
-  if (help.empty()) help = help_for(f.code);
+  if (help.empty()) {
+    const auto* server_code = f.extra.if_contains("server_code");
+    help = help_for(f.code, server_code && server_code->is_string() ? std::string_view(server_code->get_string())
+                                                                   : std::string_view());
+  }
   json::object o{{"error", f.message}, {"code", f.code}};
   for (const auto& [k, v] : f.extra) o[k] = v;
   json::array h;

@@ -327,3 +327,61 @@ export AGENTGIT_URL=$BASE
 ag session start --task "on a read-only server"
 expect_error READ_ONLY 1 "read-only server"
 pass "UNAUTHORIZED, FORBIDDEN, READ_ONLY"
+
+# ---- the remaining codes: CONFLICT, LOCAL_FILE, BUSY, SERVER_ERROR, WORKDIR_NOT_LOCAL ----
+stop_server
+start_server
+export AGENTGIT_URL=$BASE
+ag repo create app
+ag repo create app
+expect_error CONFLICT 1 "a repo name taken"
+grep -q 'another name' <<<"$OUT" || fail "a taken name is not told to retry: $OUT"
+printf '{"hooks": ' >"$proj/.claude/settings.json"
+ag session install-hooks --runtime claude-code --dir "$proj"
+expect_error LOCAL_FILE 1 "install-hooks with a settings.json that is not JSON"
+assert_eq '{"hooks": ' "$(cat "$proj/.claude/settings.json")" "a broken settings.json is left as it was"
+stop_server
+printf '[limits]\nmax_connections = 1\n' >"$WORK/one.toml"
+start_server --config "$WORK/one.toml"
+export AGENTGIT_URL=$BASE
+# A connection mid-header holds the one place (an idle one would be closed
+# to make room).
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /healthz HTTP/1.1\r\n' >&3
+sleep 0.2
+ag session list
+expect_error BUSY 1 "a server at its connection limit"
+exec 3>&-
+# A server that fails (500) and one whose work trees are on another
+# machine: what a client sees of both, from a stand-in server.
+cat >"$WORK/fake.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/api/v1/sessions/far":
+            body, status = {"id": "far", "repo": "far", "state": "active", "workdir": "/nonexistent/agentgit/far"}, 200
+        else:
+            body, status = {"error": "the disk is on fire", "code": "INTERNAL"}, 500
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+/usr/bin/python3 "$WORK/fake.py" >"$WORK/fake.port" &
+fake=$!
+for _ in $(seq 1 100); do [ -s "$WORK/fake.port" ] && break; sleep 0.05; done
+export AGENTGIT_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
+ag session list
+expect_error SERVER_ERROR 1 "a server that answers 500"
+assert_eq "the disk is on fire" "$(field error)" "the server's message is shown"
+ag session exec --session far -- true
+expect_error WORKDIR_NOT_LOCAL 1 "exec with the work tree on another machine"
+kill "$fake"
+wait "$fake" 2>/dev/null || true
+pass "CONFLICT (help: another name), LOCAL_FILE, BUSY, SERVER_ERROR, WORKDIR_NOT_LOCAL"
