@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <system_error>
 #include <toml++/toml.h>
 
@@ -197,6 +198,28 @@ void read_allowed_hosts(server_config& cfg, const toml::node& node, const std::s
   }
 }
 
+// "http[s]://host[:port]" and nothing else: a path, a query or a user part
+// would be pasted into every clone_url.
+void read_public_url(server_config& cfg, const toml::node& node, const std::string& origin) {
+  const std::string text = string_of(node, origin, "public_url");
+  if (text.empty()) return;  // the default: built from each request
+  std::string_view rest = text;
+  std::string scheme;
+  for (const char* s : {"https://", "http://"})
+    if (rest.substr(0, std::strlen(s)) == s) {
+      scheme = s;
+      rest.remove_prefix(scheme.size());
+    }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  auto host = scheme.empty() ? std::nullopt : parse_authority(rest);
+  if (!host)
+    bad(origin, "public_url",
+        "'" + text + "' must be http:// or https:// and a host with an optional port, like \"https://agents.example.com\"");
+  cfg.public_url = scheme + to_string(*host);
+  // The proxy passes that name on as Host: answer to it.
+  cfg.allowed_hosts.push_back(authority{host->host, std::nullopt});
+}
+
 void read_commits(server_config& cfg, const toml::node& node, const std::string& origin) {
   const auto* t = node.as_table();
   if (!t) bad(origin, "commits", "must be a table");
@@ -266,6 +289,7 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     else if (key == "limits") read_limits(cfg, v, path);
     else if (key == "git") read_git(cfg, v, path);
     else if (key == "allowed_hosts") read_allowed_hosts(cfg, v, path);
+    else if (key == "public_url") read_public_url(cfg, v, path);
     else bad(path, key, "unknown key");
   }
 }

@@ -87,6 +87,10 @@ struct server_config {
   // besides loopback names: a reverse proxy's public name. Set, they turn
   // the guard on whatever the listener (server/host_guard.hpp).
   std::vector<authority> allowed_hosts;
+  // "https://agents.example.com[:port]": what clone_url and the agent card
+  // say behind a TLS proxy, instead of http:// and the request's Host.
+  // Empty: built from the request. Its host joins allowed_hosts.
+  std::string public_url;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -99,6 +99,7 @@ http::status status_of(session_error::kind k) {
 }  // namespace
 
 std::string server_url(const server_state& st, const std::string& host) {
+  if (!st.cfg.public_url.empty()) return st.cfg.public_url;
   std::string authority = host;
   if (!plausible_host(authority)) {
     const bool v6 = st.cfg.listen_host.find(':') != std::string::npos;

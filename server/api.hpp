@@ -35,8 +35,9 @@ api_response run_api(server_state& st, const api_request& req, const api_match& 
 // connection runs the steps itself, reading the body between them.)
 api_response handle_api(server_state& st, const api_request& req);
 
-// http://HOST, with HOST from the request when it is a plausible
-// host[:port], else the listen address; and a repo's clone URL under it.
+// public_url when configured; else http://HOST, with HOST from the request
+// when it is a plausible host[:port], else the listen address; and a
+// repo's clone URL under it.
 std::string server_url(const server_state& st, const std::string& host);
 std::string clone_url(const server_state& st, const std::string& host, const std::string& repo);
 

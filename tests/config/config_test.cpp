@@ -2,6 +2,7 @@
 // environment <- flags, and the errors a user sees for a bad value.
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
@@ -607,6 +608,29 @@ TEST_CASE("[git] object_info is off unless set") {
   CHECK_FALSE(load(with_file(write_config(dir, "[git]\nobject_info = false\n")), no_env).git.object_info);
   CHECK(contains(load_error("[git]\nobject_info = \"yes\"\n"), "git.object_info"));
   CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
+}
+
+TEST_CASE("public_url: a scheme and a host, which joins allowed_hosts, and nothing else") {
+  temp_dir dir;
+  const server_config cfg =
+      load(with_file(write_config(dir, "public_url = \"https://Agents.Example.com/\"\nallowed_hosts = [\"b.example\"]\n")), no_env);
+  CHECK(cfg.public_url == "https://agents.example.com");
+  REQUIRE(cfg.allowed_hosts.size() == 2);
+  const auto allowed = [&](const authority& a) {
+    return std::find(cfg.allowed_hosts.begin(), cfg.allowed_hosts.end(), a) != cfg.allowed_hosts.end();
+  };
+  CHECK(allowed(authority{"agents.example.com", std::nullopt}));
+  CHECK(allowed(authority{"b.example", std::nullopt}));
+  CHECK(load(with_file(write_config(dir, "public_url = \"http://[::1]:8443\"\n")), no_env).public_url == "http://[::1]:8443");
+  CHECK(load({}, no_env).public_url.empty());
+  CHECK(load(with_file(write_config(dir, "public_url = \"\"\n")), no_env).public_url.empty());
+  for (const char* bad : {"public_url = \"agents.example.com\"", "public_url = \"ftp://agents.example.com\"",
+                          "public_url = \"https://agents.example.com/git\"", "public_url = \"https://u@agents.example.com\"",
+                          "public_url = \"https://a.example?x=1\"", "public_url = \"https://\"", "public_url = 1"}) {
+    CAPTURE(bad);
+    const std::string msg = load_error(std::string(bad) + "\n");
+    CHECK_MESSAGE(contains(msg, "public_url"), msg);
+  }
 }
 
 TEST_CASE("allowed_hosts: host names with optional ports, bad values name the key and the file") {

@@ -182,3 +182,22 @@ assert_eq "['basic', 'bearer'] read" "$(body_py 'str(b["authentication"]["scheme
   "with users: basic and bearer"
 expect 403 "the card for a host not listed" GET /.well-known/agent.json -H 'Host: evil.example'
 pass "allowed_hosts: the proxy's name is answered (API, git, card), other names and foreign Origins are not; bad values stop start-up"
+
+# ---- 4b. public_url: what a TLS proxy's clients are told -------------------------------
+stop_server
+printf 'public_url = "https://agents.example.com"\n' >"$WORK/public.toml"
+start_server --config "$WORK/public.toml"
+expect 200 "public_url's host is answered without allowed_hosts" GET /.well-known/agent.json -H 'Host: agents.example.com'
+assert_eq "https://agents.example.com" "$(body_get url)" "card url is public_url"
+expect 201 "create a repo behind the proxy" POST /api/v1/repos -H 'Host: agents.example.com' \
+  -H 'Content-Type: application/json' -d '{"name":"behind-proxy"}'
+assert_eq "https://agents.example.com/repos/behind-proxy.git" "$(body_get clone_url)" "clone_url says https and the public name"
+expect 200 "loopback callers are told the public_url too" GET /api/v1/repos/behind-proxy
+assert_eq "https://agents.example.com/repos/behind-proxy.git" "$(body_get clone_url)" "clone_url from loopback"
+expect 403 "other names are still refused" GET /healthz -H 'Host: evil.example'
+printf 'public_url = "https://agents.example.com/git"\n' >"$WORK/bad.toml"
+rc=0
+"$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --config "$WORK/bad.toml" >/dev/null 2>"$WORK/bad.err" || rc=$?
+assert_eq 2 "$rc" "a public_url with a path stops start-up"
+grep -q "public_url" "$WORK/bad.err" || fail "the error names public_url: $(cat "$WORK/bad.err")"
+pass "public_url: clone_url and the card say https://agents.example.com; its host is allowed"
