@@ -1,4 +1,4 @@
-// Agent sessions: see session_store.hpp. About 520 lines, over the ~400
+// Agent sessions: see session_store.hpp. About 500 lines, over the ~400
 // the tree aims for: it is every public operation's locking and ordering
 // (the store's map, one mutex per session, what is saved when), which reads
 // best in one place; the work itself is in turn, tree_checkout, history,
@@ -314,71 +314,54 @@ turn_result session_store::sync(const std::string& id, const std::string& user) 
   return t.answer;
 }
 
-std::optional<opened_file> session_store::open_file(const std::string& id, const std::string& path) {
-  if (!is_valid_worktree_path(path)) throw session_error(session_errc::invalid_path, "invalid path: " + path);
+void session_store::in_worktree(const std::string& id, const std::function<void(const std::string&)>& fn) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   require_live(s->info);
   ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
-  s->info.last_activity = now_seconds();
   try {
-    return worktree_open(s->info.workdir, path);
+    fn(s->info.workdir);
   } catch (const worktree_error& e) {
     throw session_error(session_errc::invalid_path, e.what());
   }
+  s->info.last_activity = now_seconds();
+}
+
+std::optional<opened_file> session_store::open_file(const std::string& id, const std::string& path) {
+  if (!is_valid_worktree_path(path)) throw session_error(session_errc::invalid_path, "invalid path: " + path);
+  std::optional<opened_file> out;
+  in_worktree(id, [&](const std::string& workdir) { out = worktree_open(workdir, path); });
+  return out;
 }
 
 bool session_store::write_file(const std::string& id, const std::string& path, const std::string& bytes) {
   if (!is_valid_worktree_path(path)) throw session_error(session_errc::invalid_path, "invalid path: " + path);
-  auto s = find(id);
-  std::lock_guard lock(s->mutex);
-  require_live(s->info);
-  ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
-  if (auto why = worktree_content_problem(path, bytes))
-    throw session_error(session_errc::invalid_content, *why);
+  if (auto why = worktree_content_problem(path, bytes)) throw session_error(session_errc::invalid_content, *why);
   bool written = false;
-  try {
+  in_worktree(id, [&](const std::string& workdir) {
     // A retried write must not touch the file: its stat data would change
     // and the snapshot would hash it again for nothing.
-    const existing_content there = worktree_compare(s->info.workdir, path, bytes);
+    const existing_content there = worktree_compare(workdir, path, bytes);
     if (!there.same) {
-      worktree_write(s->info.workdir, path, bytes, there.executable);
+      worktree_write(workdir, path, bytes, there.executable);
       written = true;
     }
-  } catch (const worktree_error& e) {
-    throw session_error(session_errc::invalid_path, e.what());
-  }
-  s->info.last_activity = now_seconds();
+  });
   return written;
 }
 
 bool session_store::delete_file(const std::string& id, const std::string& path) {
   if (!is_valid_worktree_path(path)) throw session_error(session_errc::invalid_path, "invalid path: " + path);
-  auto s = find(id);
-  std::lock_guard lock(s->mutex);
-  require_live(s->info);
-  ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
-  try {
-    const bool removed = worktree_remove(s->info.workdir, path);
-    s->info.last_activity = now_seconds();
-    return removed;
-  } catch (const worktree_error& e) {
-    throw session_error(session_errc::invalid_path, e.what());
-  }
+  bool removed = false;
+  in_worktree(id, [&](const std::string& workdir) { removed = worktree_remove(workdir, path); });
+  return removed;
 }
 
 worktree_listing session_store::list_files(const std::string& id, const std::string& prefix) {
   if (auto why = listing_prefix_problem(prefix)) throw session_error(session_errc::invalid_path, *why);
-  auto s = find(id);
-  std::lock_guard lock(s->mutex);
-  require_live(s->info);
-  ensure_worktree(s->info, s->open(repos_.path_of(s->info.repo)));
-  s->info.last_activity = now_seconds();
-  try {
-    return list_worktree(s->info.workdir, prefix);
-  } catch (const worktree_error& e) {
-    throw session_error(session_errc::invalid_path, e.what());
-  }
+  worktree_listing out;
+  in_worktree(id, [&](const std::string& workdir) { out = list_worktree(workdir, prefix); });
+  return out;
 }
 
 std::vector<log_entry> session_store::log(const std::string& id, std::size_t limit) {

@@ -99,6 +99,10 @@ class session_store {
   // live session, its repo open, its work tree there, its snapshotter made
   // and any unsaved turn adopted. Returns the repo.
   git_repository* ready_for_turn(session& s);
+  // The files API's common steps: the session live, its work tree there,
+  // `fn` run on the work tree's path under the session's mutex (a
+  // worktree_error becoming invalid_path), then the activity time.
+  void in_worktree(const std::string& id, const std::function<void(const std::string& workdir)>& fn);
   void load_all();
   // Removes a session's files and its entry (caller holds its mutex).
   void forget(session& s);
