@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
+#include "server/api_calls.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -25,20 +26,15 @@ using agentgit::gitproto::access_level;
 namespace {
 
 using agentgit::test::temp_dir;
+using agentgit::test::body_of;
+using agentgit::test::code_of;
+using agentgit::test::request;
+using agentgit::test::string_at;
 
 agentgit::config::server_config config_in(const temp_dir& dir) {
   agentgit::config::server_config cfg;
   cfg.data_dir = dir.path / "data";
   return cfg;
-}
-
-api_request request(http::verb method, std::vector<std::string> segments, std::string body = "") {
-  api_request r;
-  r.method = method;
-  r.segments = std::move(segments);
-  r.body = std::move(body);
-  r.host = "localhost:8080";
-  return r;
 }
 
 // The answer before the body is read, if it is a refusal.
@@ -48,22 +44,6 @@ std::optional<string_response> precheck_api(server_state& st, const api_request&
 
 api_request create(const std::string& json_body) { return request(http::verb::post, {"repos"}, json_body); }
 
-json::object body_of(const string_response& res) {
-  const json::value v = json::parse(res.body());
-  REQUIRE(v.is_object());
-  return v.as_object();
-}
-
-std::string code_of(const string_response& res) {
-  const auto obj = body_of(res);
-  const auto* code = obj.if_contains("code");
-  return code && code->is_string() ? std::string(code->as_string()) : "";
-}
-
-std::string string_at(const json::object& obj, std::string_view key) {
-  const auto* v = obj.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : "<missing>";
-}
 
 }  // namespace
 
