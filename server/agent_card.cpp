@@ -82,12 +82,11 @@ constexpr skill skills[] = {
          "id":{"type":"string","in":"path"},
          "limit":{"type":"integer","in":"query","minimum":1,"maximum":10000,"default":100}}})"},
     {"touched_files", "Files the session touched",
-     "The files the session changed since it started: the diff from its first commit (the oldest in log) to its "
-     "head; each \"diff --git a/P b/P\" line names one.",
-     "GET", "/api/v1/sessions/{id}/diff",
-     R"({"type":"object","required":["id","from"],"properties":{
-         "id":{"type":"string","in":"path"},
-         "from":{"type":"string","in":"query","description":"the session's first commit"}}})"},
+     "The files the session changed since its base (path, status added|modified|deleted, binary), each with its "
+     "numbered hunks: ids \"PATH#N\" that promote takes.",
+     "GET", "/api/v1/sessions/{id}/touched",
+     R"({"type":"object","required":["id"],"properties":{
+         "id":{"type":"string","in":"path"}}})"},
     {"promote", "Promote files",
      "Write approved changes of the session as one commit onto a durable repository's branch: the files named, "
      "the hunks named, or all of them.",
@@ -97,7 +96,7 @@ constexpr skill skills[] = {
          "target":{"type":"string","in":"body","description":"the durable repository"},
          "branch":{"type":"string","in":"body"},
          "files":{"type":"array","in":"body","items":{"type":"string"}},
-         "hunks":{"type":"array","in":"body"},
+         "hunks":{"type":"array","in":"body","items":{"type":"string","pattern":"^.+#[1-9][0-9]*$"}},
          "all":{"type":"boolean","in":"body"},
          "message":{"type":"string","in":"body"}}})"},
 };

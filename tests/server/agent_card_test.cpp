@@ -9,11 +9,13 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "auth/password.hpp"
+#include "server/api_routes.hpp"
 #include "server/git_child.hpp"
 
 using namespace agentgit::server;
@@ -82,6 +84,23 @@ TEST_CASE("agent card: the skills name the routes the server has") {
   CHECK(skill("list_files") == "GET /api/v1/sessions/{id}/files");
   CHECK(skill("checkpoint") == "POST /api/v1/sessions/{id}/checkpoint");
   CHECK(skill("promote") == "POST /api/v1/sessions/{id}/promote");
+  CHECK(skill("touched_files") == "GET /api/v1/sessions/{id}/touched");
+  // Each skill's method and path, filled in, is a route of the API table.
+  for (const auto& v : card.at("skills").as_array()) {
+    const json::object& s = v.as_object();
+    std::string path = str(s.at("path"));
+    CAPTURE(path);
+    for (auto [param, value] : {std::pair{"{id}", "a1b2c3"}, std::pair{"{path}", "src/a.txt"}})
+      if (auto at = path.find(param); at != std::string::npos) path.replace(at, std::strlen(param), value);
+    REQUIRE(path.starts_with("/api/v1/"));
+    std::vector<std::string> segments;
+    for (std::size_t from = std::strlen("/api/v1/"), to; from <= path.size(); from = to + 1) {
+      to = std::min(path.find('/', from), path.size());
+      segments.push_back(path.substr(from, to - from));
+    }
+    const auto verb = boost::beast::http::string_to_verb(str(s.at("method")));
+    CHECK(match_api(verb, segments, "").row != nullptr);
+  }
   const auto& cp = card.at("skills").as_array().at(5).as_object().at("input").as_object().at("properties").as_object();
   CHECK(cp.contains("exit_code"));
   CHECK(json::serialize(card.at("authentication")) == R"({"schemes":[],"anonymous":"admin"})");
