@@ -6,23 +6,6 @@
 # with allowed_hosts (a reverse proxy's public name), and the agent card.
 source "$(dirname "$0")/lib.sh"
 
-JSON=(-H 'Content-Type: application/json')
-
-# req METHOD PATH [curl args...]: sets CODE; the body is in $WORK/body.
-req() {
-  local method=$1 path=$2
-  shift 2
-  CODE=$(curl -s -o "$WORK/body" -w '%{http_code}' -X "$method" "$@" "$BASE$path")
-}
-# expect STATUS WHAT METHOD PATH [curl args...]
-expect() {
-  local want=$1 what=$2
-  shift 2
-  req "$@"
-  [ "$CODE" = "$want" ] || fail "$what: expected HTTP $want, got $CODE: $(head -c 400 "$WORK/body")"
-}
-body() { cat "$WORK/body"; }
-body_get() { json_get "$1" <"$WORK/body"; }
 # A Python expression over the body as `b`, printed.
 body_py() { /usr/bin/python3 -c "import json,sys; b = json.load(open(sys.argv[1])); print($1)" "$WORK/body"; }
 

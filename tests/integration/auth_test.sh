@@ -7,26 +7,6 @@
 # user, anonymous = "read", read_only with users.
 source "$(dirname "$0")/lib.sh"
 
-JSON=(-H 'Content-Type: application/json')
-
-# req METHOD PATH [curl args...]: sets CODE; the body is in $WORK/body, the
-# headers in $WORK/headers.
-req() {
-  local method=$1 path=$2
-  shift 2
-  CODE=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method" "$@" "$BASE$path")
-}
-
-# expect STATUS WHAT METHOD PATH [curl args...]
-expect() {
-  local want=$1 what=$2
-  shift 2
-  req "$@"
-  [ "$CODE" = "$want" ] || fail "$what: expected HTTP $want, got $CODE: $(head -c 400 "$WORK/body")"
-}
-
-body() { cat "$WORK/body"; }
-body_get() { json_get "$1" <"$WORK/body"; }
 
 # The sorted, comma-joined FIELD of every element of the body's list KEY.
 list_field() {

@@ -187,6 +187,25 @@ api() {
   case "$code" in 2*) cat "$out" ;; *) fail "$method $path: HTTP $code $(cat "$out")" ;; esac
 }
 
+# For tests that check statuses and error bodies themselves:
+JSON=(-H 'Content-Type: application/json')
+# req METHOD PATH [curl args...]: sets CODE; the body is in $WORK/body, the
+# headers in $WORK/headers.
+req() {
+  local method=$1 path=$2
+  shift 2
+  CODE=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method" "$@" "$BASE$path")
+}
+# expect STATUS WHAT METHOD PATH [curl args...]
+expect() {
+  local want=$1 what=$2
+  shift 2
+  req "$@"
+  [ "$CODE" = "$want" ] || fail "$what: expected HTTP $want, got $CODE: $(head -c 400 "$WORK/body")"
+}
+body() { cat "$WORK/body"; }
+body_get() { json_get "$1" <"$WORK/body"; }
+
 # start_stalling_proxy BYTES: a TCP proxy to the server on a port of its own
 # (PROXY_PORT, PROXY_PID) that passes each connection's answer through until
 # BYTES of it, then stops reading it, so a client behind it stalls mid-way

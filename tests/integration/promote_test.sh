@@ -8,15 +8,12 @@
 # may write only agent-* and session repos gets 403 promoting into prod.
 source "$(dirname "$0")/lib.sh"
 
-JSON=(-H 'Content-Type: application/json')
-
 # post PATH JSON [curl args...]: sets CODE; the body is in $WORK/body.
 post() {
   local path=$1 body=$2
   shift 2
   CODE=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST "${JSON[@]}" "$@" -d "$body" "$BASE$path")
 }
-body_get() { json_get "$1" <"$WORK/body"; }
 
 # expect_error STATUS CODE WHAT PATH JSON [curl args...]
 expect_error() {
