@@ -155,6 +155,8 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
     else if (name == "stall_timeout") l.stall_timeout = duration_of(v, origin, key);
     else if (name == "max_git_children") l.max_git_children = count_of(v, origin, key, 1, 10000);
     else if (name == "max_git_children_per_client") l.max_git_children_per_client = count_of(v, origin, key, 1, 10000);
+    else if (name == "max_git_waiting") l.max_git_waiting = count_of(v, origin, key, 0, 100000);
+    else if (name == "git_wait_timeout") l.git_wait_timeout = duration_of(v, origin, key);
     else if (name == "max_connections") l.max_connections = count_of(v, origin, key, 1, 1000000);
     else if (name == "connection_reserve") {
       l.connection_reserve = count_of(v, origin, key, 0, 1000000);

@@ -50,6 +50,11 @@ struct limits {
   // past it a client gets more only while this many stay free for others,
   // else 503 + Retry-After. 0: max(1, max_git_children / 4).
   unsigned max_git_children_per_client = 0;
+  // Requests past those wait for a child, oldest first, at most this many
+  // (a quarter of them for one client) and for at most git_wait_timeout;
+  // then, or with the queue full, 503 + Retry-After. 0: no waiting.
+  unsigned max_git_waiting = 256;
+  std::chrono::seconds git_wait_timeout{30};
   std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
   unsigned max_connections = 10000;                         // open connections (lowered to fit the open files limit)
   unsigned connection_reserve = 32;                         // the last ones: /healthz and signed-in users only

@@ -28,6 +28,7 @@ string_response health_response(const server_state& st) {
   return json_response(http::status::ok,
                        boost::json::object{{"status", "ok"},
                                            {"git_children", st.children.running()},
+                                           {"git_waiting", st.children.waiting()},
                                            {"sessions_without_change_tracking",
                                             st.sessions.sessions_without_change_tracking()}});
 }

@@ -162,6 +162,7 @@ net::awaitable<void> reap_idle_sessions(server_state& st) {
 // the git children of the requests cut off).
 net::awaitable<void> drain_and_stop(io_pool& pool, net::ip::tcp::acceptor& acceptor, server_state& st) {
   st.stopping = true;
+  st.children.close();  // requests waiting for a git child: 503 now
   boost::system::error_code ignored;
   acceptor.close(ignored);
   const auto deadline = std::chrono::steady_clock::now() + st.cfg.limit.shutdown_grace;

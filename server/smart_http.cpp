@@ -9,6 +9,7 @@
 
 #include "gitproto/git_protocol.hpp"
 #include "server/access.hpp"
+#include "server/child_wait.hpp"
 #include "server/exchange_driver.hpp"
 #include "server/git_exchange.hpp"
 
@@ -113,12 +114,17 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
         c, parser,
         text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
 
-  // Saturated: say when to come back rather than queue without bound.
-  child_budget::slot slot(c.state.children, client_key(c, who));
-  if (!slot.held()) {
-    std::string why = "too many git processes running; retry shortly";
-    if (slot.why() == child_budget::refusal::client_share)
-      why = "too many git processes running for this client; retry shortly";
+  // Over the budget: wait in its bounded queue (git never retries a 503),
+  // and only a full queue, or a wait past git_wait_timeout, says when to
+  // come back.
+  const child_wait_result slot =
+      co_await wait_for_child(c.state.children, client_key(c, who), c.state.cfg.limit.git_wait_timeout);
+  if (!slot.slot) {
+    std::string why = "too many git processes running and waiting; retry shortly";
+    if (slot.why == child_budget::refusal::saturated)
+      why = "no git process came free within git_wait_timeout; retry shortly";
+    else if (slot.why == child_budget::refusal::closed)
+      why = "the server is stopping; retry shortly";
     string_response res = text_response(http::status::service_unavailable, why);
     res.set(http::field::retry_after, "1");
     co_return co_await send_response(c, parser, std::move(res));

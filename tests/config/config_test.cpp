@@ -581,6 +581,16 @@ login_backoff_max = "1m"
   CHECK(contains(load_error("[limits]\nmax_git_children_per_client = 0\n"), "limits.max_git_children_per_client"));
   CHECK(contains(load_error("[limits]\nstall_timeout = \"0s\"\n"), "limits.stall_timeout"));
   CHECK(contains(load_error("[limits]\nmax_connections = 0\n"), "limits.max_connections"));
+  CHECK(server_config{}.limit.max_git_waiting == 256);
+  CHECK(server_config{}.limit.git_wait_timeout == 30s);
+  {
+    const server_config q =
+        load(with_file(write_config(dir, "[limits]\nmax_git_waiting = 0\ngit_wait_timeout = \"5s\"\n")), no_env);
+    CHECK(q.limit.max_git_waiting == 0);
+    CHECK(q.limit.git_wait_timeout == 5s);
+  }
+  CHECK(contains(load_error("[limits]\nmax_git_waiting = -1\n"), "limits.max_git_waiting"));
+  CHECK(contains(load_error("[limits]\ngit_wait_timeout = \"later\"\n"), "limits.git_wait_timeout"));
   CHECK(contains(load_error("[limits]\nmax_connections = 10\nconnection_reserve = 10\n"), "limits.connection_reserve"));
   {
     const server_config small = load(with_file(write_config(dir, "[limits]\nmax_connections = 20\n")), no_env);

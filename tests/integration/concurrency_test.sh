@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 16 concurrent clones; 8 racing pushes to one branch: the final tip is a
 # push git reported as accepted, every rejected pusher is told so, and the
-# repository stays consistent.
+# repository stays consistent; 24 clones through 2 git processes all
+# succeed, waiting their turn.
 source "$(dirname "$0")/lib.sh"
 start_server
 create_repo busy
@@ -56,4 +57,31 @@ git --git-dir="$DATA/repos/busy.git" fsck --strict --no-progress --no-dangling |
 echo "accepted $accepted of 8 racing pushes; rejections:"
 cat "$WORK"/push*.err | grep -E '^ ! \[' | sed 's/^/#   /' | sort | uniq -c || true
 pass "8 racing pushes"
+wait_no_children 5
+
+# Past max_git_children, clones wait for a git process instead of failing:
+# 24 at once through a budget of 2 all succeed (git never retries a 503).
+stop_server
+printf '[limits]\nmax_git_children = 2\n' >"$WORK/two.toml"
+start_server --config "$WORK/two.toml"
+url="$BASE/repos/busy.git"
+pids=()
+for i in $(seq 1 24); do
+  (git clone -q "$url" "$WORK/q$i" 2>"$WORK/q$i.err" && [ "$(git -C "$WORK/q$i" rev-parse HEAD)" = "$final" ]) &
+  pids+=($!)
+done
+peak=0
+while :; do
+  w=$(curl -s "$BASE/healthz" | json_get git_waiting)
+  [ "${w:-0}" -gt "$peak" ] && peak=$w
+  running=0
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && running=1; done
+  [ $running = 1 ] || break
+  sleep 0.05
+done
+failed=0
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || { failed=$((failed + 1)); cat "$WORK/q$((i + 1)).err" >&2; }; done
+assert_eq 0 "$failed" "clones that failed of 24 through 2 git processes"
+[ "$peak" -gt 0 ] || fail "no request was seen waiting (/healthz git_waiting) with 24 clones and 2 git processes"
+pass "24 concurrent clones through max_git_children = 2: all succeed, up to $peak waiting at once"
 wait_no_children 5

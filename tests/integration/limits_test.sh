@@ -92,14 +92,18 @@ secs=$(cut -d' ' -f1 "$WORK/idle.out")
 awk -v s="$secs" 'BEGIN { exit !(s >= 2.5 && s < 8) }' || fail "idle connection: $(cat "$WORK/idle.out")"
 pass "idle_timeout: an idle connection is closed"
 
-# Git children: with two held by slow readers, a third request gets 503
-# with Retry-After, and works again once they are gone.
+# Git children: with two held by slow readers, a third request waits in
+# the queue: past git_wait_timeout it gets 503 with Retry-After; a second
+# waiter of the same client finds its part of the queue (4 / 4 = 1) full
+# and gets 503 at once; a waiter is served as soon as a reader goes.
 head -c 8000000 /dev/urandom >"$WORK/a/payload.bin"
 git -C "$WORK/a" add payload.bin && git -C "$WORK/a" commit -q -m payload
 cat >"$WORK/limits2.toml" <<'TOML'
 [limits]
 max_git_children = 2
 max_git_children_per_client = 2
+max_git_waiting = 4
+git_wait_timeout = "2s"
 TOML
 stop_server
 start_server --config "$WORK/limits2.toml"
@@ -143,11 +147,40 @@ while [ $SECONDS -lt $deadline ]; do
   sleep 0.1
 done
 grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack runs without --timeout: $kids"
-curl -s -D "$WORK/h503" -o /dev/null "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
+# A third request waits, and is counted as waiting meanwhile.
+start=$(date +%s.%N)
+curl -s -D "$WORK/h503" -o "$WORK/b503" "$BASE/repos/lim.git/info/refs?service=git-upload-pack" &
+waiter=$!
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
+  [ "$(curl -s "$BASE/healthz" | json_get git_waiting)" = 1 ] && break
+  sleep 0.05
+done
+assert_eq 1 "$(curl -s "$BASE/healthz" | json_get git_waiting)" "/healthz git_waiting while a request waits"
+# The same client's second waiter: its part of the queue (4 / 4 = 1) is full.
+curl -s -D "$WORK/hfull" -o "$WORK/bfull" "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
+head -1 "$WORK/hfull" | grep -q " 503" || fail "a request past the client's part of the queue: $(head -1 "$WORK/hfull")"
+grep -q "running and waiting" "$WORK/bfull" || fail "queue full: $(cat "$WORK/bfull")"
+wait "$waiter"
+took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 head -1 "$WORK/h503" | grep -q " 503" || fail "a third git request: $(head -1 "$WORK/h503")"
 grep -qi "^retry-after: 1" "$WORK/h503" || fail "503 without Retry-After"
+grep -q "git_wait_timeout" "$WORK/b503" || fail "the wait's 503 says why: $(cat "$WORK/b503")"
+awk -v t="$took" 'BEGIN { exit !(t >= 1.9) }' || fail "the waiter was refused after $took s, before git_wait_timeout (2s)"
+# A waiter is served once a reader goes.
+curl -s -o "$WORK/served" -w '%{http_code}' "$BASE/repos/lim.git/info/refs?service=git-upload-pack" >"$WORK/served.code" &
+waiter=$!
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
+  [ "$(curl -s "$BASE/healthz" | json_get git_waiting)" = 1 ] && break
+  sleep 0.05
+done
+kill "${readers[0]}" 2>/dev/null || true
+wait "$waiter"
+assert_eq 200 "$(cat "$WORK/served.code")" "a waiting request once a reader went"
+grep -q "refs/heads/main" "$WORK/served" || fail "the waiter's advertisement: $(head -c 300 "$WORK/served")"
 kill "${readers[@]}" 2>/dev/null || true
 for p in "${readers[@]}"; do wait "$p" || true; done
 wait_no_children 10
 assert_eq 200 "$(http_status GET '/repos/lim.git/info/refs?service=git-upload-pack')" "after the slow readers left"
-pass "max_git_children: 503 with Retry-After when saturated"
+pass "max_git_children: over it requests wait (git_waiting), and get 503 with Retry-After past git_wait_timeout or a full queue"

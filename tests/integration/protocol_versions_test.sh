@@ -94,7 +94,7 @@ response_headers() {
   awk -v req="$2 $3 HTTP/1.1" '
     /=> Send header: (GET|POST) / { sub(/^.*=> Send header: /, ""); on = ($0 == req); if (on) hdrs = ""; next }
     on && /<= Recv header: ./ { sub(/^.*<= Recv header: /, ""); hdrs = hdrs $0 "\n" }
-    END { printf "%s", hdrs }' "$1" | tr -d '\r' |
+    END { printf "%s", hdrs }' "$1" | tr -cd '[:print:]\n' | sed 's/[[:space:]]*$//' |
     awk -F': ' 'NF > 1 { print tolower($1) ": " substr($0, length($1) + 3); next } { print tolower($0) }'
 }
 # assert_git_headers TRACE METHOD PATH CONTENT-TYPE: git http-backend's
@@ -106,7 +106,9 @@ assert_git_headers() {
   echo "$h" | grep -qx "http/1.1 200 ok" || fail "$2 $3: not a 200: $h"
   for want in "content-type: $4" "expires: Fri, 01 Jan 1980 00:00:00 GMT" "pragma: no-cache" \
     "cache-control: no-cache, max-age=0, must-revalidate"; do
-    echo "$h" | grep -qxF "$want" || fail "$2 $3: lacks '$want': $h"
+    echo "$h" | grep -qxF "$want" || fail "$2 $3: lacks '$want': $(echo "$h" | cat -A)
+---- the trace around it ----
+$(grep -a -n -A12 "Send header: $2 $3 HTTP" "$1" | cat -A | tail -n 40)"
   done
 }
 commit_file "$WORK/seed" c.txt "three"

@@ -24,6 +24,7 @@ cat >"$WORK/stall.toml" <<TOML
 [limits]
 max_git_children = 4
 stall_timeout = "2s"
+git_wait_timeout = "1s"
 
 [auth]
 anonymous = "read"
