@@ -292,6 +292,11 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
     else if (key == "git") read_git(cfg, v, path);
     else if (key == "allowed_hosts") read_allowed_hosts(cfg, v, path);
     else if (key == "public_url") read_public_url(cfg, v, path);
+    else if (key == "metrics") {
+      const std::string s = string_of(v, path, key);
+      if (s != "admin" && s != "anonymous") bad(path, key, "'" + s + "' must be \"admin\" or \"anonymous\"");
+      cfg.metrics_anonymous = s == "anonymous";
+    }
     else bad(path, key, "unknown key");
   }
 }

@@ -96,6 +96,9 @@ struct server_config {
   // say behind a TLS proxy, instead of http:// and the request's Host.
   // Empty: built from the request. Its host joins allowed_hosts.
   std::string public_url;
+  // Who may read GET /metrics: "admin" (a user with admin on every repo,
+  // "*"; anyone on a loopback server without users) or "anonymous".
+  bool metrics_anonymous = false;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -33,6 +33,50 @@ string_response health_response(const server_state& st) {
                                             st.sessions.sessions_without_change_tracking()}});
 }
 
+// GET /metrics, to whom the config lets see it (config.hpp: metrics).
+string_response metrics_response(server_state& st, const auth::principal& who,
+                                 const http::request<http::buffer_body>& req) {
+  if (req.method() != http::verb::get) {
+    string_response res = text_response(http::status::method_not_allowed, "method not allowed");
+    res.set(http::field::allow, "GET");
+    return res;
+  }
+  if (!st.cfg.metrics_anonymous && st.auth.level(who, "*") != gitproto::access_level::admin) {
+    if (!who.user) return unauthorized(answer_style::text, "metrics need an admin's credentials");
+    return text_response(http::status::forbidden, "metrics need admin access to every repository (\"*\")");
+  }
+  metrics::gauges now;
+  now.git_children = st.children.running();
+  now.git_waiting = st.children.waiting();
+  now.sessions = static_cast<long>(st.sessions.count());
+  now.sessions_without_change_tracking = static_cast<long>(st.sessions.sessions_without_change_tracking());
+  now.connections = static_cast<long>(st.connections.open());
+  string_response res(http::status::ok, 11);
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = st.metrics.render(now);
+  res.prepare_payload();
+  set_no_cache(res);
+  return res;
+}
+
+// A request's route as /metrics labels it: a few fixed names, never the
+// path itself (repo names would make the label set unbounded).
+std::string_view route_label(const route& r) {
+  switch (r.kind) {
+    case route_kind::healthz: return "healthz";
+    case route_kind::metrics: return "metrics";
+    case route_kind::agent_card: return "agent_card";
+    case route_kind::api: return "api";
+    case route_kind::git_info_refs: return "git_info_refs";
+    case route_kind::git_rpc:
+      return r.service && std::string_view(r.service->name) == "git-receive-pack" ? "git_receive_pack" : "git_upload_pack";
+    case route_kind::unknown_service: return "git_unknown_service";
+    case route_kind::not_found: return "not_found";
+    case route_kind::bad_request: return "bad_request";
+  }
+  return "other";
+}
+
 // The agent card, to anyone (server/agent_card.hpp); GET only.
 string_response card_response(const server_state& st, const http::request<http::buffer_body>& req) {
   if (req.method() != http::verb::get) return api_method_not_allowed("GET");
@@ -89,6 +133,7 @@ net::awaitable<login_answer> authenticate(server_state& st, const client_address
   }
   --st.password_checks;
   attempt.finish(answer.result->ok);
+  if (!answer.result->ok) st.metrics.count_login_failure();
   if (!answer.result->ok)
     log_line("login failed: user=\"%s\" address=%s", log_safe(user).c_str(), peer.text.c_str());
   co_return answer;
@@ -143,6 +188,8 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
     string_response res = unauthorized(style, who.error);
     co_return co_await send_response(c, parser, std::move(res));
   }
+  if (r.kind == route_kind::metrics)
+    co_return co_await send_response(c, parser, metrics_response(c.state, who.who, parser.get()));
   if (api) co_return co_await serve_api(c, parser, r, who.who);
   co_return co_await serve_git(c, parser, r, who.who);
 }
@@ -242,8 +289,11 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
       log_line("request failed: %s", e.what());
     }
     --st.active_requests;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto took = std::chrono::steady_clock::now() - started;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
     const auto& req = parser.get();
+    st.metrics.observe_request(route_label(match_route(req.target())), c.last_status,
+                               std::chrono::duration<double>(took).count());
     // How the body came is part of the line: chunked and gzip bodies are
     // the paths clients take for big requests.
     const char* chunked = parser.chunked() ? " chunked" : "";

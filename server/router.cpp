@@ -96,6 +96,11 @@ route match_route(std::string_view target) {
     r.kind = route_kind::healthz;
     return r;
   }
+  if (segs.size() == 1 && segs[0] == "metrics") {
+    route r;
+    r.kind = route_kind::metrics;
+    return r;
+  }
   if (segs.size() == 2 && segs[0] == ".well-known" && segs[1] == "agent.json") {
     route r;
     r.kind = route_kind::agent_card;

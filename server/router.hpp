@@ -13,6 +13,7 @@ namespace agentgit::server {
 
 enum class route_kind {
   healthz,
+  metrics,        // /metrics (Prometheus)
   agent_card,     // /.well-known/agent.json
   api,            // /api/v1/...: `segments` holds what follows
   git_info_refs,  // /repos/NAME/info/refs?service=...

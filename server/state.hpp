@@ -16,6 +16,7 @@
 #include "server/connection_gate.hpp"
 #include "server/net.hpp"
 #include "server/events.hpp"
+#include "server/metrics.hpp"
 #include "sessions/repo_store.hpp"
 #include "sessions/session_store.hpp"
 
@@ -43,6 +44,7 @@ struct server_state {
   std::atomic<std::uint64_t> requests{0};
   connection_gate connections;           // open connections, bounded
   child_budget children;                 // the git children running, in all and per client
+  server::metrics metrics;               // GET /metrics
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 

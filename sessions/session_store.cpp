@@ -223,6 +223,11 @@ std::size_t session_store::sessions_without_change_tracking() const {
   return n;
 }
 
+std::size_t session_store::count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
 std::optional<std::string> session_store::session_of_repo(const std::string& repo) {
   std::lock_guard lock(mutex_);
   for (auto& [id, s] : sessions_)

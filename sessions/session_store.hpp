@@ -85,6 +85,8 @@ class session_store {
 
   // Sessions whose last turn ran without change tracking (for /healthz).
   std::size_t sessions_without_change_tracking() const;
+  // Sessions the store holds (live or ended, not purged).
+  std::size_t count() const;
 
   // Called by the server after a push to `repo` was accepted.
   void note_push(const std::string& repo);

@@ -14,6 +14,7 @@ namespace {
 std::string kind_name(route_kind k) {
   switch (k) {
     case route_kind::healthz: return "healthz";
+    case route_kind::metrics: return "metrics";
     case route_kind::agent_card: return "agent_card";
     case route_kind::api: return "api";
     case route_kind::git_info_refs: return "git_info_refs";
@@ -33,6 +34,13 @@ TEST_CASE("match_route: /.well-known/agent.json") {
   CHECK(kind_name(match_route("/.well-known/agent.json/x").kind) == "not_found");
   CHECK(kind_name(match_route("/.well-known/other.json").kind) == "not_found");
   CHECK(kind_name(match_route("/.well-known").kind) == "not_found");
+}
+
+TEST_CASE("match_route: /metrics") {
+  CHECK(kind_name(match_route("/metrics").kind) == "metrics");
+  CHECK(kind_name(match_route("/metrics?x=1").kind) == "metrics");
+  CHECK(kind_name(match_route("/metrics/x").kind) == "not_found");
+  CHECK(kind_name(match_route("/repos/metrics").kind) == "not_found");
 }
 
 TEST_CASE("match_route: /healthz") {

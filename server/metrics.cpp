@@ -1,0 +1,97 @@
+// Prometheus metrics: see metrics.hpp.
+#include "server/metrics.hpp"
+
+#include <charconv>
+
+namespace agentgit::server {
+
+std::string escape_label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char ch : v) {
+    if (ch == '\\') out += "\\\\";
+    else if (ch == '"') out += "\\\"";
+    else if (ch == '\n') out += "\\n";
+    else out += ch;
+  }
+  return out;
+}
+
+void metrics::observe_request(std::string_view route, unsigned status, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(route), status}];
+  histogram& h = durations_[std::string(route)];
+  std::size_t i = 0;
+  while (i < duration_bounds.size() && seconds > duration_bounds[i]) ++i;
+  if (i < duration_bounds.size()) ++h.buckets[i];
+  h.sum += seconds;
+  ++h.count;
+}
+
+void metrics::count_login_failure() {
+  std::lock_guard lock(mutex_);
+  ++login_failures_;
+}
+
+namespace {
+
+// A sample value, in the fewest digits that read back as the same double.
+std::string number(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void gauge(std::string& out, const char* name, const char* help, long value) {
+  family(out, name, "gauge", help);
+  out += name;
+  out += ' ' + std::to_string(value) + '\n';
+}
+
+}  // namespace
+
+std::string metrics::render(const gauges& now) const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  family(out, "agentgit_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+  for (const auto& [key, n] : requests_)
+    out += "agentgit_http_requests_total{route=\"" + escape_label_value(key.first) + "\",status=\"" +
+           std::to_string(key.second) + "\"} " + std::to_string(n) + '\n';
+  family(out, "agentgit_http_request_duration_seconds", "histogram",
+         "Time from a request's header to the end of its answer, by route.");
+  for (const auto& [route, h] : durations_) {
+    const std::string label = "route=\"" + escape_label_value(route) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < duration_bounds.size(); ++i) {
+      cumulative += h.buckets[i];
+      out += "agentgit_http_request_duration_seconds_bucket{" + label + ",le=\"" + number(duration_bounds[i]) +
+             "\"} " + std::to_string(cumulative) + '\n';
+    }
+    out += "agentgit_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + '\n';
+    out += "agentgit_http_request_duration_seconds_sum{" + label + "} " + number(h.sum) + '\n';
+    out += "agentgit_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + '\n';
+  }
+  family(out, "agentgit_login_failures_total", "counter", "Wrong passwords and unknown users.");
+  out += "agentgit_login_failures_total " + std::to_string(login_failures_) + '\n';
+  gauge(out, "agentgit_git_children", "git processes running now.", now.git_children);
+  gauge(out, "agentgit_git_waiting", "git requests waiting for a git process now.", now.git_waiting);
+  gauge(out, "agentgit_sessions", "Agent sessions the server knows (live or ended, not purged).", now.sessions);
+  gauge(out, "agentgit_sessions_without_change_tracking",
+        "Sessions whose last turn had to walk the whole work tree.", now.sessions_without_change_tracking);
+  gauge(out, "agentgit_open_connections", "Client connections open now.", now.connections);
+  return out;
+}
+
+}  // namespace agentgit::server

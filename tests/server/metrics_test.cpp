@@ -1,0 +1,66 @@
+// GET /metrics' text (server/metrics.hpp): Prometheus' exposition format
+// to the letter, cumulative histogram buckets, and escaped label values.
+#include "server/metrics.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+
+using agentgit::server::escape_label_value;
+using agentgit::server::metrics;
+
+namespace {
+
+bool has_line(const std::string& text, const std::string& line) {
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l == line) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: requests counted by route and status, durations as cumulative buckets") {
+  metrics m;
+  m.observe_request("git_upload_pack", 200, 0.003);
+  m.observe_request("git_upload_pack", 200, 0.2);
+  m.observe_request("git_upload_pack", 503, 100);
+  m.observe_request("api", 404, 0.01);
+  m.count_login_failure();
+  metrics::gauges g;
+  g.git_children = 3;
+  g.git_waiting = 2;
+  g.sessions = 7;
+  const std::string text = m.render(g);
+  CAPTURE(text);
+  CHECK(has_line(text, "# TYPE agentgit_http_requests_total counter"));
+  CHECK(has_line(text, R"(agentgit_http_requests_total{route="git_upload_pack",status="200"} 2)"));
+  CHECK(has_line(text, R"(agentgit_http_requests_total{route="git_upload_pack",status="503"} 1)"));
+  CHECK(has_line(text, R"(agentgit_http_requests_total{route="api",status="404"} 1)"));
+  CHECK(has_line(text, "# TYPE agentgit_http_request_duration_seconds histogram"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="git_upload_pack",le="0.005"} 1)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="git_upload_pack",le="0.1"} 1)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="git_upload_pack",le="0.25"} 2)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="git_upload_pack",le="60"} 2)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="git_upload_pack",le="+Inf"} 3)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_count{route="git_upload_pack"} 3)"));
+  CHECK(has_line(text, R"(agentgit_http_request_duration_seconds_bucket{route="api",le="0.01"} 1)"));
+  CHECK(has_line(text, "agentgit_login_failures_total 1"));
+  CHECK(has_line(text, "agentgit_git_children 3"));
+  CHECK(has_line(text, "agentgit_git_waiting 2"));
+  CHECK(has_line(text, "agentgit_sessions 7"));
+  CHECK(text.back() == '\n');
+}
+
+TEST_CASE("metrics: nothing observed still gives every family, with zero counters") {
+  const std::string text = metrics{}.render({});
+  CHECK(has_line(text, "# HELP agentgit_http_requests_total HTTP requests answered, by route and status."));
+  CHECK(has_line(text, "agentgit_login_failures_total 0"));
+  CHECK(has_line(text, "agentgit_open_connections 0"));
+}
+
+TEST_CASE("metrics: label values escape backslash, quote and newline") {
+  CHECK(escape_label_value(R"(a\b"c)" "\n") == R"(a\\b\"c\n)");
+  CHECK(escape_label_value("plain") == "plain");
+}
