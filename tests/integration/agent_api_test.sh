@@ -119,16 +119,10 @@ expect 403 "a foreign Origin" GET /healthz -H 'Origin: http://evil.example'
 expect 200 "localhost with its port" GET /healthz -H "Host: localhost:$PORT"
 stop_server
 
-printf 'allowed_hosts = ["agents.example.com", "git.example.org:8443", 3]\n' >"$WORK/bad.toml"
-rc=0
-"$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --config "$WORK/bad.toml" >/dev/null 2>"$WORK/bad.err" || rc=$?
-assert_eq 2 "$rc" "a bad allowed_hosts value stops start-up"
-grep -q "$WORK/bad.toml: allowed_hosts" "$WORK/bad.err" || fail "the error names the key and the file: $(cat "$WORK/bad.err")"
-printf 'allowed_hosts = ["https://agents.example.com"]\n' >"$WORK/bad.toml"
-rc=0
-"$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --config "$WORK/bad.toml" >/dev/null 2>"$WORK/bad.err" || rc=$?
-assert_eq 2 "$rc" "a URL for a host name stops start-up"
-grep -q "allowed_hosts: 'https://agents.example.com' is not a host name" "$WORK/bad.err" || fail "message: $(cat "$WORK/bad.err")"
+expect_bad_config 'allowed_hosts = ["agents.example.com", "git.example.org:8443", 3]' "a bad allowed_hosts value" \
+  "$WORK/bad.toml: allowed_hosts"
+expect_bad_config 'allowed_hosts = ["https://agents.example.com"]' "a URL for a host name" \
+  "allowed_hosts: 'https://agents.example.com' is not a host name"
 
 PW=correct-horse
 HASH=$(printf '%s\n' "$PW" | "$AGENTGIT_BIN" hash-password)
@@ -178,9 +172,5 @@ assert_eq "https://agents.example.com/repos/behind-proxy.git" "$(body_get clone_
 expect 200 "loopback callers are told the public_url too" GET /api/v1/repos/behind-proxy
 assert_eq "https://agents.example.com/repos/behind-proxy.git" "$(body_get clone_url)" "clone_url from loopback"
 expect 403 "other names are still refused" GET /healthz -H 'Host: evil.example'
-printf 'public_url = "https://agents.example.com/git"\n' >"$WORK/bad.toml"
-rc=0
-"$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --config "$WORK/bad.toml" >/dev/null 2>"$WORK/bad.err" || rc=$?
-assert_eq 2 "$rc" "a public_url with a path stops start-up"
-grep -q "public_url" "$WORK/bad.err" || fail "the error names public_url: $(cat "$WORK/bad.err")"
+expect_bad_config 'public_url = "https://agents.example.com/git"' "a public_url with a path" "public_url"
 pass "public_url: clone_url and the card say https://agents.example.com; its host is allowed"

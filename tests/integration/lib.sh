@@ -187,6 +187,16 @@ api() {
   case "$code" in 2*) cat "$out" ;; *) fail "$method $path: HTTP $code $(cat "$out")" ;; esac
 }
 
+# expect_bad_config TOML WHAT PATTERN: `agentgit serve` with TOML as its
+# config file stops at start-up with exit 2 and an error matching PATTERN.
+expect_bad_config() {
+  local rc=0
+  printf '%s\n' "$1" >"$WORK/bad.toml"
+  "$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --config "$WORK/bad.toml" >/dev/null 2>"$WORK/bad.err" || rc=$?
+  assert_eq 2 "$rc" "$2 stops start-up"
+  grep -q -- "$3" "$WORK/bad.err" || fail "$2: the error does not say '$3': $(cat "$WORK/bad.err")"
+}
+
 # For tests that check statuses and error bodies themselves:
 JSON=(-H 'Content-Type: application/json')
 # req METHOD PATH [curl args...]: sets CODE; the body is in $WORK/body, the

@@ -147,15 +147,19 @@ while [ $SECONDS -lt $deadline ]; do
   sleep 0.1
 done
 grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack runs without --timeout: $kids"
+# wait_waiting N: until /healthz counts N requests waiting (30 s at most).
+wait_waiting() {
+  local deadline=$((SECONDS + 30))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(curl -s "$BASE/healthz" | json_get git_waiting)" = "$1" ] && return 0
+    sleep 0.05
+  done
+}
 # A third request waits, and is counted as waiting meanwhile.
 start=$(date +%s.%N)
 curl -s -D "$WORK/h503" -o "$WORK/b503" "$BASE/repos/lim.git/info/refs?service=git-upload-pack" &
 waiter=$!
-deadline=$((SECONDS + 30))
-while [ $SECONDS -lt $deadline ]; do
-  [ "$(curl -s "$BASE/healthz" | json_get git_waiting)" = 1 ] && break
-  sleep 0.05
-done
+wait_waiting 1
 assert_eq 1 "$(curl -s "$BASE/healthz" | json_get git_waiting)" "/healthz git_waiting while a request waits"
 # The same client's second waiter: its part of the queue (4 / 4 = 1) is full.
 curl -s -D "$WORK/hfull" -o "$WORK/bfull" "$BASE/repos/lim.git/info/refs?service=git-upload-pack"
@@ -170,11 +174,7 @@ awk -v t="$took" 'BEGIN { exit !(t >= 1.9) }' || fail "the waiter was refused af
 # A waiter is served once a reader goes.
 curl -s -o "$WORK/served" -w '%{http_code}' "$BASE/repos/lim.git/info/refs?service=git-upload-pack" >"$WORK/served.code" &
 waiter=$!
-deadline=$((SECONDS + 30))
-while [ $SECONDS -lt $deadline ]; do
-  [ "$(curl -s "$BASE/healthz" | json_get git_waiting)" = 1 ] && break
-  sleep 0.05
-done
+wait_waiting 1
 kill "${readers[0]}" 2>/dev/null || true
 wait "$waiter"
 assert_eq 200 "$(cat "$WORK/served.code")" "a waiting request once a reader went"
