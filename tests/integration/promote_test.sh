@@ -157,14 +157,14 @@ assert_eq "A2" "$(git clone -q "$BASE/repos/empty.git" "$WORK/empty" && cat "$WO
 pass "errors: MISSING_TARGET, INVALID_TARGET, REPO_NOT_FOUND, MISSING_MESSAGE, INVALID_MESSAGE, INVALID_PROMOTE, NOT_TOUCHED, UNKNOWN_HUNK, BRANCH_NOT_FOUND, NOTHING_TO_PROMOTE, CONFLICT"
 
 # ---- a promotion racing a push: each lands whole or is refused, nothing lost ---------
-# A person pushes p.txt while the agent's r.bin is promoted, twelve times. The
+# A person pushes p.txt while the agent's r.bin is promoted, eight times. The
 # branch moves by compare-and-swap, so in each round either the promotion
 # lands or it answers 409 CONFLICT and writes nothing; a push the promotion
 # beat is refused by git as non-fast-forward and lands after a rebase. r.bin
 # is 4 MiB of random bytes, so copying it into prod holds the promotion
 # between reading the branch and moving it long enough for pushes to land.
 git -C "$WORK/check" pull -q
-rounds=12
+rounds=8
 promoted_rounds=0 conflicts=0
 for i in $(seq 1 $rounds); do
   head -c 4194304 /dev/urandom >"$wd/r.bin"
