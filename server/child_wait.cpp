@@ -12,7 +12,6 @@ net::awaitable<child_wait_result> wait_for_child(child_budget& budget, std::stri
       client, [ex, timer] { net::post(ex, [timer] { timer->cancel(); }); }, out.why);
   if (!w) co_return out;
   if (!w->granted) {
-    out.waited = true;
     timer->expires_after(limit);
     co_await timer->async_wait(use_tuple);  // its time, or woken (cancelled)
     if (!budget.leave(w)) {

@@ -16,7 +16,6 @@ namespace agentgit::server {
 struct child_wait_result {
   std::unique_ptr<child_budget::slot> slot;  // null: refused, for `why`
   child_budget::refusal why = child_budget::refusal::none;
-  bool waited = false;  // queued before it got its place (or gave up)
 };
 
 // why, when refused: queue_full (no room to wait), saturated (waited

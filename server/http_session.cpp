@@ -139,12 +139,14 @@ net::awaitable<login_answer> authenticate(server_state& st, const client_address
   co_return answer;
 }
 
-net::awaitable<bool> dispatch(connection& c, request_parser& parser) {
+// `label` gets the request's route as /metrics names it.
+net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string_view& label) {
+  const route r = match_route(parser.get().target());
+  label = route_label(r);
   if (auto why = foreign_origin(c.state, parser.get())) {
     string_response res = text_response(http::status::forbidden, *why);
     co_return co_await send_response(c, parser, std::move(res));
   }
-  const route r = match_route(parser.get().target());
   switch (r.kind) {
     case route_kind::healthz:
       co_return co_await send_response(c, parser, health_response(c.state));
@@ -283,8 +285,9 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
     ++st.requests;
     ++st.active_requests;
     bool keep = false;
+    std::string_view label = "other";
     try {
-      keep = co_await dispatch(c, parser);
+      keep = co_await dispatch(c, parser, label);
     } catch (const std::exception& e) {
       log_line("request failed: %s", e.what());
     }
@@ -292,7 +295,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
     const auto took = std::chrono::steady_clock::now() - started;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
     const auto& req = parser.get();
-    st.metrics.observe_request(route_label(match_route(req.target())), c.last_status,
+    st.metrics.observe_request(label, c.last_status,
                                std::chrono::duration<double>(took).count());
     // How the body came is part of the line: chunked and gzip bodies are
     // the paths clients take for big requests.
