@@ -264,6 +264,12 @@ void check_data_dir(const std::filesystem::path& dir, const std::string& origin)
   }
 }
 
+bool parse_log_format(const std::string& s, bool& json) {
+  if (s != "text" && s != "json") return false;
+  json = s == "json";
+  return true;
+}
+
 void read_file(server_config& cfg, const std::string& path, std::string& data_origin) {
   toml::table tbl;
   try {
@@ -296,6 +302,9 @@ void read_file(server_config& cfg, const std::string& path, std::string& data_or
       const std::string s = string_of(v, path, key);
       if (s != "admin" && s != "anonymous") bad(path, key, "'" + s + "' must be \"admin\" or \"anonymous\"");
       cfg.metrics_anonymous = s == "anonymous";
+    } else if (key == "log_format") {
+      const std::string s = string_of(v, path, key);
+      if (!parse_log_format(s, cfg.log_json)) bad(path, key, "'" + s + "' must be \"text\" or \"json\"");
     }
     else bad(path, key, "unknown key");
   }
@@ -436,6 +445,10 @@ server_config load(const flag_values& flags,
   }
   if (auto v = env("AGENTGIT_READ_ONLY")) {
     if (!parse_bool_text(*v, cfg.read_only)) throw config_error("AGENTGIT_READ_ONLY: '" + *v + "' must be true or false");
+  }
+  if (auto v = env("AGENTGIT_LOG_FORMAT")) {
+    if (!parse_log_format(*v, cfg.log_json))
+      throw config_error("AGENTGIT_LOG_FORMAT: '" + *v + "' must be \"text\" or \"json\"");
   }
   if (flags.listen) apply_listen(cfg, *flags.listen, "--listen");
   if (flags.data) {

@@ -99,6 +99,9 @@ struct server_config {
   // Who may read GET /metrics: "admin" (a user with admin on every repo,
   // "*"; anyone on a loopback server without users) or "anonymous".
   bool metrics_anonymous = false;
+  // log_format = "text" (the default: readable lines) or "json" (one JSON
+  // object per line, for log pipelines); AGENTGIT_LOG_FORMAT overrides.
+  bool log_json = false;
   unsigned threads = 0;  // 0: one per core
 };
 

@@ -118,6 +118,7 @@ net::awaitable<bool> send_response(connection& c, request_parser& parser, string
   res.version(req.version());
   res.keep_alive(req.keep_alive() && parser.is_done());
   c.last_status = res.result_int();
+  set_request_id(c, res);
   c.stream.expires_after(c.state.cfg.limit.io_timeout);
   if (req.method() == http::verb::head) {
     // The headers of the GET answer (Content-Length included), no body.

@@ -39,7 +39,14 @@ struct connection {
   bool reserved_only = false;  // came in near the connection cap: /healthz and signed-in users only
   unsigned last_status = 0;  // for the access log
   std::string last_user;     // for the access log: who the request authenticated as (and the token's id), if anyone
+  std::string request_id;    // the request being answered: sent back as X-Request-Id (server/request_id.hpp)
 };
+
+// Sets the answer's X-Request-Id to the request's (when there is one).
+template <class Fields>
+void set_request_id(const connection& c, Fields& fields) {
+  if (!c.request_id.empty()) fields.set("X-Request-Id", c.request_id);
+}
 
 // A request that cannot be served, found while reading its body, before
 // any response has started.

@@ -12,8 +12,10 @@
 #include "server/connection.hpp"
 #include "server/host_guard.hpp"
 #include "server/log.hpp"
+#include "server/request_id.hpp"
 #include "server/router.hpp"
 #include "server/smart_http.hpp"
+#include "server/tcp_progress.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -254,6 +256,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
   c.reserved_only = ticket->level() == connection_gate::admission::reserved;
   const auto& limits = st.cfg.limit;
   bool ended_idle = false;
+  tcp_totals wire_mark = byte_totals(c.stream.socket().native_handle()).value_or(tcp_totals{});
   for (;;) {
     request_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -282,6 +285,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
       break;
     }
     const auto started = std::chrono::steady_clock::now();
+    c.request_id = request_id_for(parser.get()["X-Request-Id"]);
     ++st.requests;
     ++st.active_requests;
     bool keep = false;
@@ -289,21 +293,36 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
     try {
       keep = co_await dispatch(c, parser, label);
     } catch (const std::exception& e) {
-      log_line("request failed: %s", e.what());
+      log_line("request failed: %s (request %s)", e.what(), c.request_id.c_str());
     }
     --st.active_requests;
     const auto took = std::chrono::steady_clock::now() - started;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
     const auto& req = parser.get();
-    st.metrics.observe_request(label, c.last_status,
-                               std::chrono::duration<double>(took).count());
-    // How the body came is part of the line: chunked and gzip bodies are
-    // the paths clients take for big requests.
-    const char* chunked = parser.chunked() ? " chunked" : "";
-    const char* gzip = req[http::field::content_encoding].empty() ? "" : " encoded";
-    const std::string user = c.last_user.empty() ? "" : " user=" + c.last_user;
-    log_line("%s %s %u %lldms%s%s%s", std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
-             c.last_status, static_cast<long long>(ms.count()), chunked, gzip, user.c_str());
+    st.metrics.observe_request(label, c.last_status, std::chrono::duration<double>(took).count());
+    // Bytes since the previous request ended (the socket's totals): this
+    // request's header and body, and its answer. Unknown once a stalled
+    // reader's socket was closed.
+    request_record rec;
+    const auto now = byte_totals(c.stream.socket().is_open() ? c.stream.socket().native_handle() : -1);
+    if (now && now->received >= wire_mark.received && now->sent >= wire_mark.sent) {
+      rec.bytes_in = now->received - wire_mark.received;
+      rec.bytes_out = now->sent - wire_mark.sent;
+      wire_mark = *now;
+      st.metrics.count_bytes(label, *rec.bytes_in, *rec.bytes_out);
+    }
+    const std::string method(req.method_string());
+    rec.id = c.request_id;
+    rec.method = method;
+    rec.target = req.target();
+    rec.route = label;
+    rec.status = c.last_status;
+    rec.duration_ms = std::chrono::duration<double, std::milli>(took).count();
+    rec.user = c.last_user;
+    rec.client = c.peer.text;
+    rec.chunked = parser.chunked();
+    rec.encoded = !req[http::field::content_encoding].empty();
+    log_request(rec);
+    c.request_id.clear();
     c.last_user.clear();
     if (!keep || st.stopping) break;
   }

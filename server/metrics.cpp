@@ -17,15 +17,30 @@ std::string escape_label_value(std::string_view v) {
   return out;
 }
 
+void metrics::histogram::observe(const std::array<double, 12>& bounds, double seconds) {
+  std::size_t i = 0;
+  while (i < bounds.size() && seconds > bounds[i]) ++i;
+  if (i < bounds.size()) ++buckets[i];
+  sum += seconds;
+  ++count;
+}
+
 void metrics::observe_request(std::string_view route, unsigned status, double seconds) {
   std::lock_guard lock(mutex_);
   ++requests_[{std::string(route), status}];
-  histogram& h = durations_[std::string(route)];
-  std::size_t i = 0;
-  while (i < duration_bounds.size() && seconds > duration_bounds[i]) ++i;
-  if (i < duration_bounds.size()) ++h.buckets[i];
-  h.sum += seconds;
-  ++h.count;
+  durations_[std::string(route)].observe(duration_bounds, seconds);
+}
+
+void metrics::observe_checkpoint(std::string_view result, double seconds) {
+  std::lock_guard lock(mutex_);
+  checkpoints_[std::string(result)].observe(checkpoint_bounds, seconds);
+}
+
+void metrics::count_bytes(std::string_view route, std::uint64_t in, std::uint64_t out) {
+  std::lock_guard lock(mutex_);
+  auto& b = bytes_[std::string(route)];
+  b.first += in;
+  b.second += out;
 }
 
 void metrics::count_login_failure() {
@@ -62,6 +77,21 @@ void gauge(std::string& out, const char* name, const char* help, long value) {
 
 }  // namespace
 
+// One labelled series of a histogram: cumulative buckets, +Inf, sum, count.
+void metrics::series(std::string& out, const char* name, const char* label, const std::string& value,
+                     const std::array<double, 12>& bounds, const histogram& h) {
+  const std::string labels = std::string(label) + "=\"" + escape_label_value(value) + "\"";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += h.buckets[i];
+    out += std::string(name) + "_bucket{" + labels + ",le=\"" + number(bounds[i]) + "\"} " +
+           std::to_string(cumulative) + '\n';
+  }
+  out += std::string(name) + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(h.count) + '\n';
+  out += std::string(name) + "_sum{" + labels + "} " + number(h.sum) + '\n';
+  out += std::string(name) + "_count{" + labels + "} " + std::to_string(h.count) + '\n';
+}
+
 std::string metrics::render(const gauges& now) const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -71,18 +101,26 @@ std::string metrics::render(const gauges& now) const {
            std::to_string(key.second) + "\"} " + std::to_string(n) + '\n';
   family(out, "agentgit_http_request_duration_seconds", "histogram",
          "Time from a request's header to the end of its answer, by route.");
-  for (const auto& [route, h] : durations_) {
-    const std::string label = "route=\"" + escape_label_value(route) + "\"";
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < duration_bounds.size(); ++i) {
-      cumulative += h.buckets[i];
-      out += "agentgit_http_request_duration_seconds_bucket{" + label + ",le=\"" + number(duration_bounds[i]) +
-             "\"} " + std::to_string(cumulative) + '\n';
-    }
-    out += "agentgit_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + '\n';
-    out += "agentgit_http_request_duration_seconds_sum{" + label + "} " + number(h.sum) + '\n';
-    out += "agentgit_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + '\n';
-  }
+  for (const auto& [route, h] : durations_)
+    series(out, "agentgit_http_request_duration_seconds", "route", route, duration_bounds, h);
+  family(out, "agentgit_http_request_bytes_total", "counter",
+         "Bytes received with requests (headers and body as sent), by route.");
+  for (const auto& [route, b] : bytes_)
+    out += "agentgit_http_request_bytes_total{route=\"" + escape_label_value(route) + "\"} " +
+           std::to_string(b.first) + '\n';
+  family(out, "agentgit_http_response_bytes_total", "counter",
+         "Bytes sent in answers (headers and body as sent), by route.");
+  for (const auto& [route, b] : bytes_)
+    out += "agentgit_http_response_bytes_total{route=\"" + escape_label_value(route) + "\"} " +
+           std::to_string(b.second) + '\n';
+  family(out, "agentgit_checkpoints_total", "counter",
+         "Checkpoint calls, by result: committed, no-op, or error (refused or failed).");
+  for (const auto& [result, h] : checkpoints_)
+    out += "agentgit_checkpoints_total{result=\"" + escape_label_value(result) + "\"} " + std::to_string(h.count) + '\n';
+  family(out, "agentgit_checkpoint_duration_seconds", "histogram",
+         "Time a checkpoint call took in the session store (snapshot, commit, merge), by result.");
+  for (const auto& [result, h] : checkpoints_)
+    series(out, "agentgit_checkpoint_duration_seconds", "result", result, checkpoint_bounds, h);
   family(out, "agentgit_login_failures_total", "counter", "Wrong passwords and unknown users.");
   out += "agentgit_login_failures_total " + std::to_string(login_failures_) + '\n';
   gauge(out, "agentgit_git_children", "git processes running now.", now.git_children);

@@ -1,6 +1,7 @@
 // What GET /metrics exposes, in Prometheus' text exposition format
 // (version 0.0.4): requests by route and status, their durations as a
-// histogram, login failures, and gauges read at scrape time (git children
+// histogram, bytes in and out by route, checkpoints by result with their
+// latency, login failures, and gauges read at scrape time (git children
 // running and waiting, sessions, open connections). Pure: counters in,
 // text out; the server feeds it and routes the scrape.
 #pragma once
@@ -20,8 +21,15 @@ class metrics {
   // Upper bounds of the duration buckets, in seconds (+Inf is implied).
   static constexpr std::array<double, 12> duration_bounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                           0.5,   1,    2.5,   5,    10,  60};
+  // Checkpoints are meant to take milliseconds (a 50 ms p99 is the target).
+  static constexpr std::array<double, 12> checkpoint_bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1,   0.25,   0.5,   1,    2.5,   10};
 
   void observe_request(std::string_view route, unsigned status, double seconds);
+  // Bytes of one request and its answer on the wire, headers included.
+  void count_bytes(std::string_view route, std::uint64_t in, std::uint64_t out);
+  // One checkpoint call: "committed", "no-op" or "error" (refused or failed).
+  void observe_checkpoint(std::string_view result, double seconds);
   void count_login_failure();
 
   struct gauges {
@@ -35,13 +43,19 @@ class metrics {
 
  private:
   struct histogram {
-    std::array<std::uint64_t, duration_bounds.size()> buckets{};  // not cumulative here
+    std::array<std::uint64_t, 12> buckets{};  // not cumulative here; past the last bound: only in count
     double sum = 0;
     std::uint64_t count = 0;
+    void observe(const std::array<double, 12>& bounds, double seconds);
   };
+  static void series(std::string& out, const char* name, const char* label, const std::string& value,
+                     const std::array<double, 12>& bounds, const histogram& h);
+
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
   std::map<std::string, histogram> durations_;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // in, out
+  std::map<std::string, histogram> checkpoints_;  // by result
   std::uint64_t login_failures_ = 0;
 };
 

@@ -190,6 +190,7 @@ void end_children() {
 
 int serve(const config::server_config& cfg_in) {
   ::signal(SIGPIPE, SIG_IGN);
+  set_log_format(cfg_in.log_json ? log_format::json : log_format::text);
   config::server_config cfg = cfg_in;
   // Connections must fit in the open files limit, with room for what the
   // git children need: accept() failing with EMFILE would refuse even

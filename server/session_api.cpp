@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "gitproto/repo_name.hpp"
@@ -192,7 +193,19 @@ api_response checkpoint(server_state& st, const api_call& call) {
                                                 std::to_string(sessions::max_exit_code));
     cp.exit_code = exit_code->as_int64();
   }
-  json::object answer = turn_json(st.sessions.checkpoint(call.params.session, cp));
+  // Timed and counted by result (GET /metrics); a refusal (no such
+  // session, busy, ended) or a failure is an "error".
+  const auto started = std::chrono::steady_clock::now();
+  const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  sessions::turn_result turn;
+  try {
+    turn = st.sessions.checkpoint(call.params.session, cp);
+  } catch (...) {
+    st.metrics.observe_checkpoint("error", seconds());
+    throw;
+  }
+  st.metrics.observe_checkpoint(sessions::name_of(turn.result), seconds());
+  json::object answer = turn_json(turn);
   if (cp.exit_code) answer["exit_code"] = *cp.exit_code;
   return json_response(http::status::ok, answer);
 }

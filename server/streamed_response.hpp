@@ -47,6 +47,7 @@ class streamed_response {
 
   net::awaitable<void> start() {
     conn_.last_status = res_.result_int();
+    set_request_id(conn_, res_);
     conn_.stream.expires_after(std::min(stall_timeout(), conn_.state.cfg.limit.io_timeout));
     co_await http::async_write_header(conn_.stream, serializer_, net::use_awaitable);
   }

@@ -4,7 +4,9 @@
 #include "server/tcp_progress.hpp"
 
 #include <linux/tcp.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -17,6 +19,17 @@ std::optional<std::uint64_t> bytes_acked(int fd) {
   if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
   if (len < offsetof(tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked) return std::nullopt;
   return info.tcpi_bytes_acked;
+}
+
+std::optional<tcp_totals> byte_totals(int fd) {
+  if (fd < 0) return std::nullopt;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
+  if (len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received) return std::nullopt;
+  int queued = 0;  // written, not yet acknowledged
+  if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return std::nullopt;
+  return tcp_totals{info.tcpi_bytes_received, info.tcpi_bytes_acked + static_cast<std::uint64_t>(queued)};
 }
 
 }  // namespace agentgit::server

@@ -643,6 +643,19 @@ TEST_CASE("public_url: a scheme and a host, which joins allowed_hosts, and nothi
   }
 }
 
+TEST_CASE("log_format: text unless \"json\", from the file or AGENTGIT_LOG_FORMAT") {
+  temp_dir dir;
+  CHECK_FALSE(load({}, no_env).log_json);
+  CHECK(load(with_file(write_config(dir, "log_format = \"json\"\n")), no_env).log_json);
+  CHECK_FALSE(load(with_file(write_config(dir, "log_format = \"text\"\n")), no_env).log_json);
+  CHECK(load({}, env_from({{"AGENTGIT_LOG_FORMAT", "json"}})).log_json);
+  // The variable wins over the file.
+  CHECK_FALSE(load(with_file(write_config(dir, "log_format = \"json\"\n")), env_from({{"AGENTGIT_LOG_FORMAT", "text"}})).log_json);
+  CHECK(contains(load_error("log_format = \"JSON\"\n"), "log_format"));
+  CHECK(contains(load_error("log_format = 1\n"), "log_format"));
+  CHECK(contains(config_error_of([&] { load({}, env_from({{"AGENTGIT_LOG_FORMAT", "yaml"}})); }), "AGENTGIT_LOG_FORMAT"));
+}
+
 TEST_CASE("allowed_hosts: host names with optional ports, bad values name the key and the file") {
   temp_dir dir;
   const server_config cfg = load(with_file(write_config(dir, R"(allowed_hosts = ["Agents.Example.com", "git.example.org:8443", "[2001:db8::1]"])"

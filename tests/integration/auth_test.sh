@@ -329,7 +329,7 @@ expect 403 "a write token issues a read token" POST /api/v1/tokens -H "Authoriza
 expect 403 "a token given as the Basic password issues a token" POST /api/v1/tokens -u "bob:$WTOK" "${JSON[@]}" -d '{}'
 # Bearer on git routes; a token as the Basic password with any user name.
 expect 200 "Bearer on upload-pack" GET '/repos/bob-x.git/info/refs?service=git-upload-pack' -H "Authorization: Bearer $RTOK"
-wait_for_log "GET /repos/bob-x.git/info/refs?service=git-upload-pack 200 .* user=bob token=$RID\$" \
+wait_for_log "GET /repos/bob-x.git/info/refs?service=git-upload-pack 200 .* user=bob token=$RID id=[0-9a-f]*\$" \
   || fail "the access log does not name the token: $(tail -3 "$WORK/server.log")"
 expect 403 "a read token on receive-pack" GET '/repos/bob-x.git/info/refs?service=git-receive-pack' -H "Authorization: Bearer $RTOK"
 grep -qi token "$WORK/body" || fail "the 403 for a read token does not mention the token: $(body)"

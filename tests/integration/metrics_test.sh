@@ -71,7 +71,14 @@ commit_file "$WORK/c" a.txt "a"
 git -C "$WORK/c" push -q origin main
 git clone -q "$BASE/repos/m.git" "$WORK/c2"
 curl -s -o /dev/null "$BASE/nothing-here"
-api POST /api/v1/sessions '{"task":"measured"}' >/dev/null
+sid=$(api POST /api/v1/sessions '{"task":"measured"}' | json_get id)
+curl -s -o /dev/null -X PUT --data-binary 'x' "$BASE/api/v1/sessions/$sid/files/x.txt"
+api POST "/api/v1/sessions/$sid/checkpoint" '{"tool":"Write","summary":"x","call_id":"c1"}' >/dev/null
+api POST "/api/v1/sessions/$sid/checkpoint" '{"tool":"Write","summary":"x","call_id":"c1"}' >/dev/null
+api DELETE "/api/v1/sessions/$sid" >/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"tool":"W","summary":"s"}' \
+  "$BASE/api/v1/sessions/$sid/checkpoint")
+assert_eq 410 "$code" "a checkpoint of an ended session (Gone)"
 
 expect 200 "GET /metrics on a loopback server without users" GET /metrics
 grep -qi '^content-type: text/plain; version=0.0.4; charset=utf-8' "$WORK/headers" || fail "content type: $(cat "$WORK/headers")"
@@ -85,8 +92,14 @@ assert_eq 1 "$(value 'agentgit_sessions')" "sessions gauge"
 assert_eq 0 "$(value 'agentgit_git_children')" "git children at rest"
 [ "$(value 'agentgit_http_request_duration_seconds_count{route="git_info_refs"}')" -ge 3 ] || fail "info/refs durations"
 [ "$(value 'agentgit_open_connections')" -ge 1 ] || fail "the scrape's own connection is open"
+[ "$(value 'agentgit_http_response_bytes_total{route="git_upload_pack"}')" -gt 200 ] || fail "upload-pack bytes out"
+assert_eq 1 "$(value 'agentgit_checkpoints_total{result="committed"}')" "a committed checkpoint"
+assert_eq 1 "$(value 'agentgit_checkpoints_total{result="no-op"}')" "a repeated call id"
+assert_eq 1 "$(value 'agentgit_checkpoints_total{result="error"}')" "a checkpoint of an ended session"
+assert_eq 1 "$(value 'agentgit_checkpoint_duration_seconds_count{result="committed"}')" "checkpoint latency observed"
+[ "$(value 'agentgit_http_request_bytes_total{route="git_receive_pack"}')" -gt 200 ] || fail "receive-pack bytes in"
 expect 405 "POST /metrics" POST /metrics
-pass "/metrics: the exposition format, requests by route and status, durations, gauges"
+pass "/metrics: the exposition format, requests by route and status, durations, bytes, checkpoints, gauges"
 
 # Access: admins of every repo; others 401/403; metrics = "anonymous" opens it.
 stop_server

@@ -53,6 +53,44 @@ TEST_CASE("metrics: requests counted by route and status, durations as cumulativ
   CHECK(text.back() == '\n');
 }
 
+TEST_CASE("metrics: bytes in and out summed by route") {
+  metrics m;
+  m.count_bytes("git_upload_pack", 300, 5000);
+  m.count_bytes("git_upload_pack", 200, 1000);
+  m.count_bytes("api", 10, 20);
+  const std::string text = m.render({});
+  CAPTURE(text);
+  CHECK(has_line(text, "# TYPE agentgit_http_request_bytes_total counter"));
+  CHECK(has_line(text, "# TYPE agentgit_http_response_bytes_total counter"));
+  CHECK(has_line(text, R"(agentgit_http_request_bytes_total{route="git_upload_pack"} 500)"));
+  CHECK(has_line(text, R"(agentgit_http_response_bytes_total{route="git_upload_pack"} 6000)"));
+  CHECK(has_line(text, R"(agentgit_http_request_bytes_total{route="api"} 10)"));
+  CHECK(has_line(text, R"(agentgit_http_response_bytes_total{route="api"} 20)"));
+}
+
+TEST_CASE("metrics: checkpoints counted by result, their latency in millisecond buckets") {
+  metrics m;
+  m.observe_checkpoint("committed", 0.004);
+  m.observe_checkpoint("committed", 0.03);
+  m.observe_checkpoint("no-op", 0.0005);
+  m.observe_checkpoint("error", 20);
+  const std::string text = m.render({});
+  CAPTURE(text);
+  CHECK(has_line(text, "# TYPE agentgit_checkpoints_total counter"));
+  CHECK(has_line(text, R"(agentgit_checkpoints_total{result="committed"} 2)"));
+  CHECK(has_line(text, R"(agentgit_checkpoints_total{result="no-op"} 1)"));
+  CHECK(has_line(text, R"(agentgit_checkpoints_total{result="error"} 1)"));
+  CHECK(has_line(text, "# TYPE agentgit_checkpoint_duration_seconds histogram"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="committed",le="0.001"} 0)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="committed",le="0.005"} 1)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="committed",le="0.05"} 2)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="no-op",le="0.001"} 1)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="error",le="10"} 0)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_bucket{result="error",le="+Inf"} 1)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_sum{result="committed"} 0.034)"));
+  CHECK(has_line(text, R"(agentgit_checkpoint_duration_seconds_count{result="committed"} 2)"));
+}
+
 TEST_CASE("metrics: nothing observed still gives every family, with zero counters") {
   const std::string text = metrics{}.render({});
   CHECK(has_line(text, "# HELP agentgit_http_requests_total HTTP requests answered, by route and status."));
