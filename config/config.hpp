@@ -70,6 +70,9 @@ struct limits {
 // [git] table.
 struct git_options {
   bool object_info = false;  // protocol v2 object-info (sizes of any object by id)
+  // Answer plain protocol v2 ls-refs requests from the refs instead of
+  // starting git (sessions/ls_refs.hpp); false: git answers every one.
+  bool ls_refs_in_process = true;
 };
 
 struct server_config {

@@ -18,9 +18,15 @@ bool is_hex_id(std::string_view s) {
 void v2_request_scanner::line(std::string_view payload) {
   if (!payload.empty() && payload.back() == '\n') payload.remove_suffix(1);
   if (at_ == part::capabilities) {
-    if (command_.empty() && payload.starts_with("command=")) command_ = std::string(payload.substr(8));
+    if (payload.starts_with("command=")) {
+      ++command_lines_;
+      if (command_.empty()) command_ = std::string(payload.substr(8));
+    } else {
+      capabilities_.emplace_back(payload);
+    }
     return;
   }
+  if (command_ == "ls-refs") ls_refs_arguments_.emplace_back(payload);
   if (payload.starts_with("want ")) {
     const std::string_view id = payload.substr(5);
     if (is_hex_id(id)) wants_.emplace_back(id);
@@ -36,6 +42,7 @@ void v2_request_scanner::feed(std::string_view bytes) {
     if (p.kind == pkt_kind::need_more) break;
     if (p.kind == pkt_kind::error) {
       at_ = part::done;
+      odd_ = true;
       break;
     }
     rest.remove_prefix(p.consumed);
@@ -45,10 +52,15 @@ void v2_request_scanner::feed(std::string_view bytes) {
         break;
       case pkt_kind::delim:
         if (at_ == part::capabilities) at_ = part::arguments;
+        else odd_ = true;
         break;
       case pkt_kind::flush:
+        at_ = part::done;
+        flushed_ = true;
+        break;
       case pkt_kind::response_end:
         at_ = part::done;
+        odd_ = true;
         break;
       default:
         break;

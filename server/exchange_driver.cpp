@@ -7,6 +7,7 @@
 
 #include "server/git_child.hpp"
 #include "server/streamed_response.hpp"
+#include "sessions/ls_refs.hpp"
 #include "sessions/want_check.hpp"
 
 namespace agentgit::server {
@@ -67,6 +68,9 @@ class exchange_driver {
           break;
         case kind::check_wants:
           launch(check_wants());
+          break;
+        case kind::answer_ls_refs:
+          launch(answer_ls_refs());
           break;
         case kind::start_child:
           start_child();
@@ -173,6 +177,22 @@ class exchange_driver {
       failed = e.what();
     }
     co_return [this, failed] { ex_.check_failed(failed); };
+  }
+
+  net::awaitable<event> answer_ls_refs() {
+    const std::filesystem::path path = std::filesystem::absolute(conn_.state.repos.path_of(ex_.repo()));
+    const gitproto::ls_refs_args& args = ex_.ls_refs_args();
+    auto answer = [&path, &args] { return sessions::answer_ls_refs(path, args); };
+    std::string failed;
+    try {
+      std::optional<std::string> bytes = co_await offload(conn_.state, answer);
+      conn_.state.metrics.count_ls_refs(bytes ? "server" : "git");
+      co_return [this, bytes = std::move(bytes)]() mutable { ex_.ls_refs_answered(std::move(bytes)); };
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+    conn_.state.metrics.count_ls_refs("git");
+    co_return [this, failed] { ex_.ls_refs_failed(failed); };
   }
 
   void start_child() {

@@ -120,9 +120,30 @@ void git_exchange::negotiation_read() {
   if (req_.protocol_version != 2) return start_child();
   if (v2_.command() == "object-info" && !req_.object_info)
     return refuse_v2("upload-pack: object-info is not enabled on this server");
+  if (v2_.command() == "ls-refs" && req_.ls_refs_in_process) {
+    if (auto args = gitproto::plain_ls_refs(v2_)) {
+      ls_refs_args_ = std::move(*args);
+      stage_ = stage::answering_ls_refs;
+      return push(kind::answer_ls_refs);
+    }
+  }
   if (v2_.command() != "fetch") return start_child();
   stage_ = stage::checking_wants;
   push(kind::check_wants);
+}
+
+// The refs' answer is git's answer, whole: sent as git's would be.
+void git_exchange::ls_refs_answered(std::optional<std::string> answer) {
+  if (!answer) return start_child();
+  succeeded_ = true;
+  respond(status::ok, std::move(*answer), true, true);
+}
+
+// Reading the refs failed: git may still answer, or say why it cannot.
+void git_exchange::ls_refs_failed(std::string what) {
+  log_line("git %s: ls-refs from the refs of %s failed, git answers: %s", std::string(command()).c_str(),
+           req_.repo.c_str(), what.c_str());
+  start_child();
 }
 
 void git_exchange::wants_checked(std::optional<std::string> unreachable) {

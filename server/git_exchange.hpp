@@ -35,6 +35,7 @@
 
 #include "gitproto/pkt_line.hpp"
 #include "gitproto/services.hpp"
+#include "gitproto/ls_refs_request.hpp"
 #include "gitproto/v2_request.hpp"
 #include "server/spool.hpp"
 
@@ -50,6 +51,7 @@ struct exchange_action {
     open_body,          // prepare the request body for reading -> body_opened / body_refused
     read_body,          // the next piece of the (decoded) body -> body_read / body_refused / body_failed
     check_wants,        // v2 fetch: find a want no ref leads to (wants()) -> wants_checked / check_failed
+    answer_ls_refs,     // v2 ls-refs: the answer from the refs (ls_refs_args()) -> ls_refs_answered / ls_refs_failed
     start_child,        // -> child_started / child_start_failed
     write_child,        // `bytes` to the child's stdin -> child_written
     close_child_input,  // done at once; no event
@@ -87,6 +89,7 @@ class git_exchange {
     bool advertisement = false;   // GET info/refs; else the POST of the service
     int protocol_version = 0;     // what Git-Protocol asks for
     bool object_info = false;     // v2 object-info allowed ([git] object_info)
+    bool ls_refs_in_process = false;  // plain v2 ls-refs answered without git ([git] ls_refs_in_process)
     bool body_read = true;        // the request's body was read whole already (none, for a GET)
     std::string repo;             // its name, for the log
     std::string repo_path;        // absolute path of the repo: git's messages show its name instead
@@ -110,6 +113,9 @@ class git_exchange {
   void body_failed(std::string what);  // an unexpected failure reading the body
   void wants_checked(std::optional<std::string> unreachable);
   void check_failed(std::string what);
+  // nullopt: git is to answer after all (sessions/ls_refs.hpp).
+  void ls_refs_answered(std::optional<std::string> answer);
+  void ls_refs_failed(std::string what);
   void child_started();
   void child_start_failed(std::string what);
   void child_written(bool ok);  // false: git no longer reads its stdin
@@ -128,6 +134,8 @@ class git_exchange {
   const std::string& repo() const { return req_.repo; }
   // For check_wants: the object ids a v2 fetch wants.
   const std::vector<std::string>& wants() const { return v2_.wants(); }
+  // For answer_ls_refs: what the request asks for.
+  const gitproto::ls_refs_args& ls_refs_args() const { return ls_refs_args_; }
   // True when git answered in full and exited cleanly.
   bool succeeded() const { return succeeded_; }
 
@@ -136,6 +144,7 @@ class git_exchange {
     opening_body,     // -> reading_request (upload-pack) or starting
     reading_request,  // upload-pack's negotiation, read whole
     checking_wants,
+    answering_ls_refs,
     starting,
     exchanging,       // request -> git, git -> spool
     awaiting_output,  // the request is in: wait for git's first word
@@ -198,6 +207,7 @@ class git_exchange {
   // The upload-pack negotiation.
   spool negotiation_;
   gitproto::pkt_framing_checker framing_;
+  gitproto::ls_refs_args ls_refs_args_;
   gitproto::v2_request_scanner v2_;
 
   // The request's way to git: one body read or child write under way at a time.

@@ -43,6 +43,11 @@ void metrics::count_bytes(std::string_view route, std::uint64_t in, std::uint64_
   b.second += out;
 }
 
+void metrics::count_ls_refs(std::string_view answered_by) {
+  std::lock_guard lock(mutex_);
+  ++ls_refs_[std::string(answered_by)];
+}
+
 void metrics::count_login_failure() {
   std::lock_guard lock(mutex_);
   ++login_failures_;
@@ -121,6 +126,10 @@ std::string metrics::render(const gauges& now) const {
          "Time a checkpoint call took in the session store (snapshot, commit, merge), by result.");
   for (const auto& [result, h] : checkpoints_)
     series(out, "agentgit_checkpoint_duration_seconds", "result", result, checkpoint_bounds, h);
+  family(out, "agentgit_ls_refs_total", "counter",
+         "Protocol v2 ls-refs requests eligible for an answer from the refs, by who answered: server or git.");
+  for (const auto& [by, n] : ls_refs_)
+    out += "agentgit_ls_refs_total{answered_by=\"" + escape_label_value(by) + "\"} " + std::to_string(n) + '\n';
   family(out, "agentgit_login_failures_total", "counter", "Wrong passwords and unknown users.");
   out += "agentgit_login_failures_total " + std::to_string(login_failures_) + '\n';
   gauge(out, "agentgit_git_children", "git processes running now.", now.git_children);

@@ -135,6 +135,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   x.advertisement = !is_post;
   x.protocol_version = gitproto::requested_protocol_version(git_protocol);
   x.object_info = c.state.cfg.git.object_info;
+  x.ls_refs_in_process = c.state.cfg.git.ls_refs_in_process;
   x.body_read = parser.is_done();
   x.repo = r.repo;
   x.repo_path = cmd.args.back();

@@ -618,6 +618,9 @@ TEST_CASE("[git] object_info is off unless set") {
   CHECK_FALSE(load(with_file(write_config(dir, "[git]\nobject_info = false\n")), no_env).git.object_info);
   CHECK(contains(load_error("[git]\nobject_info = \"yes\"\n"), "git.object_info"));
   CHECK(contains(load_error("[git]\nany_sha1 = true\n"), "git.any_sha1"));
+  CHECK(server_config{}.git.ls_refs_in_process);
+  CHECK_FALSE(load(with_file(write_config(dir, "[git]\nls_refs_in_process = false\n")), no_env).git.ls_refs_in_process);
+  CHECK(contains(load_error("[git]\nls_refs_in_process = 0\n"), "git.ls_refs_in_process"));
 }
 
 TEST_CASE("public_url: a scheme and a host, which joins allowed_hosts, and nothing else") {

@@ -30,6 +30,7 @@ std::string show(const exchange_action& a) {
     case kind::open_body: return "open_body";
     case kind::read_body: return "read_body";
     case kind::check_wants: return "check_wants";
+    case kind::answer_ls_refs: return "answer_ls_refs";
     case kind::start_child: return "start_child";
     case kind::write_child: return "write_child " + bytes;
     case kind::close_child_input: return "close_child_input";
@@ -193,6 +194,48 @@ TEST_CASE("a v2 upload-pack request") {
     CHECK(steps(ex) == "check_wants");
     ex.wants_checked(std::nullopt);
     CHECK(steps(ex) == "start_child");
+  }
+
+  SUBCASE("a plain ls-refs is answered from the refs when enabled, git never starts") {
+    git_exchange::request r = s.request("git-upload-pack", false, 2);
+    r.ls_refs_in_process = true;
+    git_exchange ex(std::move(r));
+    negotiate(ex, "0014command=ls-refs\n"s + "0001" + "000csymrefs\n" + "001bref-prefix refs/heads/\n" + "0000");
+    CHECK(steps(ex) == "answer_ls_refs");
+    CHECK(ex.ls_refs_args().symrefs);
+    CHECK_FALSE(ex.ls_refs_args().peel);
+    CHECK(ex.ls_refs_args().prefixes == std::vector<std::string>{"refs/heads/"});
+    const std::string refs = "003f" + tip + " refs/heads/main\n" + "0000";
+    ex.ls_refs_answered(refs);
+    CHECK(steps(ex) == "send_response 200 git " + refs);
+    ex.response_sent(true);
+    CHECK(steps(ex) == "done keep-alive");
+    CHECK(ex.succeeded());
+  }
+
+  SUBCASE("ls-refs goes to git when the refs cannot answer, the request is not plain, or it is disabled") {
+    const std::string plain = "0014command=ls-refs\n"s + "0001" + "0009peel\n" + "0000";
+    git_exchange::request r = s.request("git-upload-pack", false, 2);
+    r.ls_refs_in_process = true;
+    git_exchange unanswered(r);
+    negotiate(unanswered, plain);
+    CHECK(steps(unanswered) == "answer_ls_refs");
+    unanswered.ls_refs_answered(std::nullopt);
+    CHECK(steps(unanswered) == "start_child");
+
+    git_exchange failed(r);
+    negotiate(failed, plain);
+    CHECK(steps(failed) == "answer_ls_refs");
+    failed.ls_refs_failed("cannot open");
+    CHECK(steps(failed) == "start_child");
+
+    git_exchange odd(r);
+    negotiate(odd, "0014command=ls-refs\n"s + "0001" + "000abogus\n" + "0000");
+    CHECK(steps(odd) == "start_child");
+
+    git_exchange disabled(s.request("git-upload-pack", false, 2));
+    negotiate(disabled, plain);
+    CHECK(steps(disabled) == "start_child");
   }
 
   SUBCASE("object-info is refused unless enabled") {
