@@ -186,12 +186,12 @@ class exchange_driver {
     std::string failed;
     try {
       std::optional<std::string> bytes = co_await offload(conn_.state, answer);
-      conn_.state.metrics.count_ls_refs(bytes ? "server" : "git");
+      conn_.state.metrics.count_git_answer("ls-refs", bytes ? "server" : "git");
       co_return [this, bytes = std::move(bytes)]() mutable { ex_.ls_refs_answered(std::move(bytes)); };
     } catch (const std::exception& e) {
       failed = e.what();
     }
-    conn_.state.metrics.count_ls_refs("git");
+    conn_.state.metrics.count_git_answer("ls-refs", "git");
     co_return [this, failed] { ex_.ls_refs_failed(failed); };
   }
 

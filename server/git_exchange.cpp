@@ -34,6 +34,7 @@ git_exchange::git_exchange(request r)
   if (!v2) preamble_ = gitproto::advertisement_preamble(svc_);
   // git 2.39 always lists object-info; it is refused unless enabled.
   if (v2 && !req_.object_info) hidden_capability_ = "object-info";
+  v2_advertisement_ = v2;
   start_child();
 }
 
@@ -342,20 +343,22 @@ void git_exchange::verdict(int code, const std::string& stderr_text) {
 }
 
 void git_exchange::answer() {
-  if (hidden_capability_.empty()) return start_answer();
+  if (!v2_advertisement_) return start_answer();
   stage_ = stage::gathering_caps;
   gather_caps();
 }
 
 // The capability list read whole, the hidden capability taken out, and
-// the rest spooled back.
+// the rest spooled back (and kept: see v2_capabilities()).
 void git_exchange::gather_caps() {
   if (!out_eof_ && out_.size() <= most_caps) return read_child();
   if (out_eof_ && out_.size() <= most_caps) {
     try {
       std::string all;
       out_.read_some(all, most_caps);  // all of it: at most most_caps bytes, in memory
-      out_.append(gitproto::without_capability(all, hidden_capability_));
+      v2_caps_ = hidden_capability_.empty() ? all : gitproto::without_capability(all, hidden_capability_);
+      out_.append(v2_caps_);
+      caps_gathered_ = true;
     } catch (const std::exception& e) {
       return fail(e.what());
     }

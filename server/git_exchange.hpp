@@ -138,6 +138,12 @@ class git_exchange {
   const gitproto::ls_refs_args& ls_refs_args() const { return ls_refs_args_; }
   // True when git answered in full and exited cleanly.
   bool succeeded() const { return succeeded_; }
+  // A v2 capability advertisement git answered in full: the body sent
+  // (server/advertisement_cache.hpp keeps it); nullopt otherwise.
+  std::optional<std::string> v2_capabilities() const {
+    if (!succeeded_ || !caps_gathered_) return std::nullopt;
+    return v2_caps_;
+  }
 
  private:
   enum class stage {
@@ -201,6 +207,9 @@ class git_exchange {
   request req_;
   std::string preamble_;           // sent before git's output
   std::string hidden_capability_;  // left out of a v2 capability list
+  bool v2_advertisement_ = false;  // upload-pack's v2 capability list: read whole before it is sent
+  bool caps_gathered_ = false;
+  std::string v2_caps_;            // the list as sent
   std::deque<exchange_action> actions_;
   stage stage_ = stage::opening_body;
 

@@ -43,9 +43,9 @@ void metrics::count_bytes(std::string_view route, std::uint64_t in, std::uint64_
   b.second += out;
 }
 
-void metrics::count_ls_refs(std::string_view answered_by) {
+void metrics::count_git_answer(std::string_view command, std::string_view answered_by) {
   std::lock_guard lock(mutex_);
-  ++ls_refs_[std::string(answered_by)];
+  ++git_answers_[{std::string(command), std::string(answered_by)}];
 }
 
 void metrics::count_login_failure() {
@@ -126,10 +126,11 @@ std::string metrics::render(const gauges& now) const {
          "Time a checkpoint call took in the session store (snapshot, commit, merge), by result.");
   for (const auto& [result, h] : checkpoints_)
     series(out, "agentgit_checkpoint_duration_seconds", "result", result, checkpoint_bounds, h);
-  family(out, "agentgit_ls_refs_total", "counter",
-         "Protocol v2 ls-refs requests eligible for an answer from the refs, by who answered: server or git.");
-  for (const auto& [by, n] : ls_refs_)
-    out += "agentgit_ls_refs_total{answered_by=\"" + escape_label_value(by) + "\"} " + std::to_string(n) + '\n';
+  family(out, "agentgit_git_answers_total", "counter",
+         "Protocol v2 requests the server may answer without git (ls-refs, capabilities), by who answered: server or git.");
+  for (const auto& [key, n] : git_answers_)
+    out += "agentgit_git_answers_total{command=\"" + escape_label_value(key.first) + "\",answered_by=\"" +
+           escape_label_value(key.second) + "\"} " + std::to_string(n) + '\n';
   family(out, "agentgit_login_failures_total", "counter", "Wrong passwords and unknown users.");
   out += "agentgit_login_failures_total " + std::to_string(login_failures_) + '\n';
   gauge(out, "agentgit_git_children", "git processes running now.", now.git_children);

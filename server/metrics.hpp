@@ -31,9 +31,10 @@ class metrics {
   // One checkpoint call: "committed", "no-op" or "error" (refused or failed).
   void observe_checkpoint(std::string_view result, double seconds);
   void count_login_failure();
-  // A protocol v2 ls-refs request that could have been answered from the
-  // refs: by "server" (sessions/ls_refs.hpp) or left to "git".
-  void count_ls_refs(std::string_view answered_by);
+  // A protocol v2 request the server may answer without git: "ls-refs"
+  // (sessions/ls_refs.hpp) or "capabilities" (advertisement_cache.hpp),
+  // answered by "server" or left to "git".
+  void count_git_answer(std::string_view command, std::string_view answered_by);
 
   struct gauges {
     long git_children = 0;
@@ -60,7 +61,7 @@ class metrics {
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // in, out
   std::map<std::string, histogram> checkpoints_;  // by result
   std::uint64_t login_failures_ = 0;
-  std::map<std::string, std::uint64_t> ls_refs_;  // by who answered
+  std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;  // command, who answered
 };
 
 // A label value escaped as the exposition format wants (\\, \", \n).

@@ -114,6 +114,24 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
         c, parser,
         text_response(http::status::unsupported_media_type, "expected Content-Type: " + std::string(svc.request)));
 
+  // The v2 capability list, from what git said last time when nothing it
+  // depends on changed since (server/advertisement_cache.hpp).
+  const bool v2_caps = !is_post && svc.command == "upload-pack" &&
+                       gitproto::requested_protocol_version(git_protocol) == 2;
+  const std::filesystem::path repo_path = std::filesystem::absolute(c.state.repos.path_of(r.repo));
+  std::optional<advertisement_cache::stamps> caps_stamps;
+  if (v2_caps) {
+    if (auto cached = c.state.adverts.find(r.repo, repo_path, c.state.cfg.git.object_info)) {
+      c.state.metrics.count_git_answer("capabilities", "server");
+      exchange_action a;
+      a.status = http::status::ok;
+      a.bytes = *cached;
+      a.git_answer = true;
+      co_return co_await send_response(c, parser, exchange_response(a, svc.advertisement));
+    }
+    caps_stamps = c.state.adverts.stamp_now(repo_path, c.state.cfg.git.object_info);
+  }
+
   // Over the budget: wait in its bounded queue (git never retries a 503),
   // and only a full queue, or a wait past git_wait_timeout, says when to
   // come back.
@@ -145,6 +163,9 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   std::uint64_t body_limit = c.state.cfg.limit.max_receive_pack_request;
   if (svc.buffers_request) body_limit = c.state.cfg.limit.max_upload_pack_request;
   const bool keep = co_await run_exchange(c, parser, ex, std::move(cmd), body_limit);
+  if (v2_caps) c.state.metrics.count_git_answer("capabilities", "git");
+  if (auto caps = ex.v2_capabilities(); caps && caps_stamps)
+    c.state.adverts.store(r.repo, *caps_stamps, repo_path, std::move(*caps));
   // A push to a session's repo is news for the session's watchers.
   if (is_post && !svc.buffers_request && ex.succeeded()) {
     auto announce = [&st = c.state, &r] {

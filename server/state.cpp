@@ -60,7 +60,8 @@ server_state::server_state(config::server_config c, std::string git_path)
       temp_dir(cfg.data_dir / "tmp"),
       logins(throttle_settings(cfg.limit)),
       connections(cfg.limit.max_connections, cfg.limit.connection_reserve),
-      children(cfg.limit.max_git_children, config::git_children_per_client(cfg.limit), cfg.limit.max_git_waiting) {
+      children(cfg.limit.max_git_children, config::git_children_per_client(cfg.limit), cfg.limit.max_git_waiting),
+      adverts(git) {
   std::vector<std::string> names;
   for (const auto& u : cfg.users) names.push_back(u.name);
   if (const auto dropped = tokens.drop_users_except(names))

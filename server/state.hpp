@@ -12,6 +12,7 @@
 #include "auth/login_throttle.hpp"
 #include "auth/tokens.hpp"
 #include "config/config.hpp"
+#include "server/advertisement_cache.hpp"
 #include "server/child_budget.hpp"
 #include "server/connection_gate.hpp"
 #include "server/net.hpp"
@@ -45,6 +46,7 @@ struct server_state {
   connection_gate connections;           // open connections, bounded
   child_budget children;                 // the git children running, in all and per client
   server::metrics metrics;               // GET /metrics
+  advertisement_cache adverts;           // v2 capability lists git gave, per repo
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 

@@ -47,7 +47,7 @@ git clone -q "$BASE/repos/refs.git" "$WORK/clone"
 assert_eq "$(git -C "$WORK/c" rev-parse main)" "$(git -C "$WORK/clone" rev-parse HEAD)" "the clone's HEAD"
 git -C "$WORK/clone" fetch -q origin
 curl -s "$BASE/metrics" >"$WORK/metrics.txt"
-served=$(sed -n 's/^agentgit_ls_refs_total{answered_by="server"} //p' "$WORK/metrics.txt")
+served=$(sed -n 's/^agentgit_git_answers_total{command="ls-refs",answered_by="server"} //p' "$WORK/metrics.txt")
 [ "${served:-0}" -ge 7 ] || fail "ls-refs answered by the server: ${served:-0}: $(grep ls_refs "$WORK/metrics.txt")"
 pass "ls-refs from the refs: peeled tags, symrefs, prefixes; clone and fetch use it"
 
@@ -59,5 +59,35 @@ for n in 0 1 2 3; do
   cmp -s "$WORK/ours/$n" "$WORK/git/$n" || fail "answer $n differs from git's: $(cat "$WORK/ours/$n") vs $(cat "$WORK/git/$n")"
 done
 cmp -s "$WORK/ours/ls-remote" "$WORK/git/ls-remote" || fail "ls-remote differs: $(diff "$WORK/ours/ls-remote" "$WORK/git/ls-remote")"
-curl -s "$BASE/metrics" | grep -q '^agentgit_ls_refs_total{answered_by="server"}' && fail "answered by the server while disabled"
+curl -s "$BASE/metrics" | grep -q '^agentgit_git_answers_total{command="ls-refs",answered_by="server"}' && fail "answered by the server while disabled"
 pass "the same bytes as git's own answers, which [git] ls_refs_in_process = false restores"
+
+# The v2 capability list: git's, kept per repo and given again without git
+# until the repo's config changes.
+stop_server
+start_server
+caps() {
+  curl -s -H 'Git-Protocol: version=2' -o "$WORK/caps.$1" -w '%{http_code} %{content_type}' \
+    "$BASE/repos/refs.git/info/refs?service=git-upload-pack"
+}
+assert_eq "200 application/x-git-upload-pack-advertisement" "$(caps 1)" "first capability list (git's)"
+assert_eq "200 application/x-git-upload-pack-advertisement" "$(caps 2)" "second capability list (kept)"
+cmp -s "$WORK/caps.1" "$WORK/caps.2" || fail "the kept list differs: $(cat "$WORK/caps.1") vs $(cat "$WORK/caps.2")"
+grep -q "version 2" "$WORK/caps.2" || fail "not a v2 list: $(cat "$WORK/caps.2")"
+grep -q "object-info" "$WORK/caps.2" && fail "object-info listed: $(cat "$WORK/caps.2")"
+grep -q "fetch=shallow wait-for-done filter" "$WORK/caps.2" || fail "filter not listed: $(cat "$WORK/caps.2")"
+answered() { curl -s "$BASE/metrics" | sed -n "s/^agentgit_git_answers_total{command=\"capabilities\",answered_by=\"$1\"} //p"; }
+assert_eq 1 "$(answered server)" "lists given without git"
+assert_eq 1 "$(answered git)" "lists from git"
+# A changed config is a new list: git is asked again.
+git config -f "$DATA/repos/refs.git/config" uploadpack.allowFilter false
+caps 3 >/dev/null
+grep -q "fetch=shallow wait-for-done$" "$WORK/caps.3" || grep -q "fetch=shallow wait-for-done"$'\n' "$WORK/caps.3" \
+  || fail "the list after the config change: $(cat "$WORK/caps.3")"
+grep -q "filter" "$WORK/caps.3" && fail "filter still listed after allowFilter = false: $(cat "$WORK/caps.3")"
+assert_eq 2 "$(answered git)" "git asked again after the config changed"
+git config -f "$DATA/repos/refs.git/config" uploadpack.allowFilter true
+git -c protocol.version=2 clone -q --filter=blob:none "$BASE/repos/refs.git" "$WORK/partial"
+git -C "$WORK/partial" fetch -q origin
+[ "$(answered server)" -ge 2 ] || fail "watchers' fetches did not get the kept list: $(answered server)"
+pass "the v2 capability list kept per repo, the same bytes, asked again of git when the config changes"
