@@ -256,7 +256,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server_state& st,
   c.reserved_only = ticket->level() == connection_gate::admission::reserved;
   const auto& limits = st.cfg.limit;
   bool ended_idle = false;
-  tcp_totals wire_mark = byte_totals(c.stream.socket().native_handle()).value_or(tcp_totals{});
+  tcp_totals wire_mark{};  // the kernel counts from the connection's start
   for (;;) {
     request_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
