@@ -111,7 +111,8 @@ bool matches(const std::vector<std::string>& prefixes, std::string_view name) {
 
 }  // namespace
 
-std::optional<std::string> answer_ls_refs(const std::filesystem::path& path, const gitproto::ls_refs_args& args) {
+std::optional<std::string> answer_ls_refs(const std::filesystem::path& path, const gitproto::ls_refs_args& args,
+                                          std::size_t max_refs) {
   if (!config_is_plain(path)) return std::nullopt;
   git_repository* raw = nullptr;
   check(git_repository_open_bare(&raw, path.c_str()), "open " + path.filename().string());
@@ -183,6 +184,7 @@ std::optional<std::string> answer_ls_refs(const std::filesystem::path& path, con
       entry.r = resolve(repo.get(), entry.name);
     }
     refs.push_back(std::move(entry));
+    if (refs.size() > max_refs) return std::nullopt;
   }
   std::sort(refs.begin(), refs.end(), [](const listed& a, const listed& b) { return a.name < b.name; });
   for (std::size_t i = 1; i < refs.size(); ++i)

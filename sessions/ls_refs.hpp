@@ -12,6 +12,7 @@
 // depth; a HEAD that does not resolve. Then the answer is nullopt.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,8 +21,13 @@
 
 namespace agentgit::sessions {
 
+// The answer is built whole in memory (about 70 bytes a ref); past this
+// many refs git answers instead, streaming.
+inline constexpr std::size_t ls_refs_max_refs = 50000;
+
 // The pkt-lines of the answer, flush-pkt included, or nullopt when git
 // should answer. Throws repo_error when the repository cannot be opened.
-std::optional<std::string> answer_ls_refs(const std::filesystem::path& repo, const gitproto::ls_refs_args& args);
+std::optional<std::string> answer_ls_refs(const std::filesystem::path& repo, const gitproto::ls_refs_args& args,
+                                          std::size_t max_refs = ls_refs_max_refs);
 
 }  // namespace agentgit::sessions

@@ -170,6 +170,9 @@ TEST_CASE("ls-refs in-process: settings it does not model are left to git") {
     REQUIRE(sh(repo, "git config --unset " + key) != "<exit 1>");
   }
   CHECK(answer_ls_refs(repo, ls_refs_args{}).has_value());
+  // More refs than it answers from memory (busy_repo has 13 under refs/).
+  CHECK_FALSE(answer_ls_refs(repo, ls_refs_args{}, 12).has_value());
+  CHECK(answer_ls_refs(repo, ls_refs_args{}, 13).has_value());
   // Dangling symrefs: git versions differ on them.
   REQUIRE(sh(repo, "git symbolic-ref refs/heads/dangling refs/heads/nowhere") != "<exit 1>");
   CHECK_FALSE(answer_ls_refs(repo, ls_refs_args{}).has_value());
