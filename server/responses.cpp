@@ -43,6 +43,12 @@ string_response api_method_not_allowed(std::string_view allow) {
   return res;
 }
 
+string_response method_not_allowed(std::string_view allow) {
+  string_response res = text_response(http::status::method_not_allowed, "method not allowed");
+  res.set(http::field::allow, allow);
+  return res;
+}
+
 void set_no_cache(http::fields& fields) {
   fields.set(http::field::expires, "Fri, 01 Jan 1980 00:00:00 GMT");
   fields.set(http::field::pragma, "no-cache");

@@ -23,6 +23,9 @@ string_response no_content();
 // 405 with the Allow header, as an API error.
 string_response api_method_not_allowed(std::string_view allow);
 
+// 405 with the Allow header, in plain text (git routes, /metrics).
+string_response method_not_allowed(std::string_view allow);
+
 // The headers git's http-backend sends so no proxy caches an answer.
 void set_no_cache(http::fields& fields);
 

@@ -73,12 +73,6 @@ git_command make_command(const server_state& st, const service& svc, const std::
   return cmd;
 }
 
-string_response method_not_allowed(std::string_view allow) {
-  string_response res = text_response(http::status::method_not_allowed, "method not allowed");
-  res.set(http::field::allow, allow);
-  return res;
-}
-
 // The access a git route needs against what the caller has. Read-only
 // servers refuse pushes to everyone, so that comes first.
 std::optional<string_response> check_access(const server_state& st, const auth::principal& who,
