@@ -23,9 +23,10 @@ using kind = exchange_action::kind;
 // event at a time, in the order they end.
 class exchange_driver {
  public:
-  exchange_driver(connection& c, request_parser& parser, git_exchange& ex, git_command cmd, std::uint64_t body_limit)
+  exchange_driver(connection& c, request_parser& parser, git_exchange& ex, git_command cmd, std::uint64_t body_limit,
+                  child_acquirer acquire)
       : conn_(c), parser_(parser), ex_(ex), cmd_(std::move(cmd)), body_limit_(body_limit),
-        buf_(git_exchange::io_chunk) {}
+        buf_(git_exchange::io_chunk), acquire_(std::move(acquire)) {}
 
   net::awaitable<bool> run() {
     executor_ = co_await net::this_coro::executor;
@@ -73,7 +74,8 @@ class exchange_driver {
           launch(answer_ls_refs());
           break;
         case kind::start_child:
-          start_child();
+          if (acquire_ && !slot_) launch(acquire_then_start());
+          else start_child();
           break;
         case kind::write_child:
           launch(write_child(a.bytes));
@@ -195,6 +197,18 @@ class exchange_driver {
     co_return [this, failed] { ex_.ls_refs_failed(failed); };
   }
 
+  // A place in the git budget first (the caller left it to the exchange:
+  // requests that may not need git at all do not queue for it).
+  net::awaitable<event> acquire_then_start() {
+    child_wait_result got = co_await acquire_();
+    if (!got.slot) {
+      const std::string why = child_refusal_text(got.why);
+      co_return [this, why] { ex_.child_refused(why); };
+    }
+    slot_ = std::move(got.slot);
+    co_return [this] { start_child(); };
+  }
+
   void start_child() {
     std::string failed;
     try {
@@ -266,18 +280,30 @@ class exchange_driver {
   std::optional<body_reader> reader_;
   std::optional<git_child> child_;
   std::optional<streamed_response> response_;
+  child_acquirer acquire_;
+  std::unique_ptr<child_budget::slot> slot_;  // when acquire_ got it: held until the exchange ends
 };
 
 }  // namespace
 
+std::string child_refusal_text(child_budget::refusal why) {
+  if (why == child_budget::refusal::saturated) return "no git process came free within git_wait_timeout; retry shortly";
+  if (why == child_budget::refusal::closed) return "the server is stopping; retry shortly";
+  return "too many git processes running and waiting; retry shortly";
+}
+
 net::awaitable<bool> run_exchange(connection& c, request_parser& parser, git_exchange& ex, git_command cmd,
-                                  std::uint64_t body_limit) {
-  exchange_driver driver(c, parser, ex, std::move(cmd), body_limit);
+                                  std::uint64_t body_limit, child_acquirer acquire) {
+  exchange_driver driver(c, parser, ex, std::move(cmd), body_limit, std::move(acquire));
   co_return co_await driver.run();
 }
 
 string_response exchange_response(const exchange_action& a, std::string_view answer_type) {
-  if (!a.git_answer) return text_response(a.status, std::string(a.bytes));
+  if (!a.git_answer) {
+    string_response res = text_response(a.status, std::string(a.bytes));
+    if (a.retry_after) res.set(http::field::retry_after, "1");
+    return res;
+  }
   string_response res{a.status, 11};
   res.set(http::field::server, "agentgit");
   set_no_cache(res);

@@ -169,6 +169,11 @@ void git_exchange::start_child() {
   push(kind::start_child);
 }
 
+void git_exchange::child_refused(std::string why) {
+  respond(status::service_unavailable, std::move(why), false, true);
+  actions_.back().retry_after = true;
+}
+
 void git_exchange::child_start_failed(std::string what) {
   log_line("cannot start git %s: %s", std::string(command()).c_str(), what.c_str());
   respond(status::internal_server_error, "cannot start git", false, true);

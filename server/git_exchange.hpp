@@ -71,6 +71,8 @@ struct exchange_action {
   boost::beast::http::status status{};
   // send_response: a git answer (the service's result type, no-cache) rather than plain text.
   bool git_answer = false;
+  // send_response: with "Retry-After: 1" (a 503 for want of a git child).
+  bool retry_after = false;
   bool keep_alive = false;
 };
 
@@ -118,6 +120,8 @@ class git_exchange {
   void ls_refs_failed(std::string what);
   void child_started();
   void child_start_failed(std::string what);
+  // No place for a git child (the driver waited for one): 503, retry.
+  void child_refused(std::string why);
   void child_written(bool ok);  // false: git no longer reads its stdin
   // `bytes` came before the read ended so; `error` says why for `failed`.
   void child_read(std::string_view bytes, child_read_end end, std::string error = {});

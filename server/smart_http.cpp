@@ -128,24 +128,30 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
 
   // Over the budget: wait in its bounded queue (git never retries a 503),
   // and only a full queue, or a wait past git_wait_timeout, says when to
-  // come back.
-  const child_wait_result slot =
-      co_await wait_for_child(c.state.children, client_key(c, who), c.state.cfg.limit.git_wait_timeout);
-  if (!slot.slot) {
-    std::string why = "too many git processes running and waiting; retry shortly";
-    if (slot.why == child_budget::refusal::saturated)
-      why = "no git process came free within git_wait_timeout; retry shortly";
-    else if (slot.why == child_budget::refusal::closed)
-      why = "the server is stopping; retry shortly";
-    string_response res = text_response(http::status::service_unavailable, why);
-    res.set(http::field::retry_after, "1");
-    co_return co_await send_response(c, parser, std::move(res));
+  // come back. A v2 upload-pack POST may be an ls-refs the server answers
+  // itself: it waits only once the exchange starts git, so watchers do not
+  // queue behind a crowd of clones for an answer that needs no git.
+  const int version = gitproto::requested_protocol_version(git_protocol);
+  const bool slot_later = is_post && svc.buffers_request && version == 2 && c.state.cfg.git.ls_refs_in_process;
+  child_acquirer acquire;
+  child_wait_result slot;
+  if (slot_later) {
+    acquire = [&st = c.state, key = client_key(c, who)] {
+      return wait_for_child(st.children, key, st.cfg.limit.git_wait_timeout);
+    };
+  } else {
+    slot = co_await wait_for_child(c.state.children, client_key(c, who), c.state.cfg.limit.git_wait_timeout);
+    if (!slot.slot) {
+      string_response res = text_response(http::status::service_unavailable, child_refusal_text(slot.why));
+      res.set(http::field::retry_after, "1");
+      co_return co_await send_response(c, parser, std::move(res));
+    }
   }
   git_command cmd = make_command(c.state, svc, r.repo, who, c.peer, !is_post, git_protocol);
   git_exchange::request x;
   x.service = &svc;
   x.advertisement = !is_post;
-  x.protocol_version = gitproto::requested_protocol_version(git_protocol);
+  x.protocol_version = version;
   x.object_info = c.state.cfg.git.object_info;
   x.ls_refs_in_process = c.state.cfg.git.ls_refs_in_process;
   x.body_read = parser.is_done();
@@ -156,7 +162,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   git_exchange ex(std::move(x));
   std::uint64_t body_limit = c.state.cfg.limit.max_receive_pack_request;
   if (svc.buffers_request) body_limit = c.state.cfg.limit.max_upload_pack_request;
-  const bool keep = co_await run_exchange(c, parser, ex, std::move(cmd), body_limit);
+  const bool keep = co_await run_exchange(c, parser, ex, std::move(cmd), body_limit, std::move(acquire));
   if (v2_caps) c.state.metrics.count_git_answer("capabilities", "git");
   if (auto caps = ex.v2_capabilities(); caps && caps_stamps)
     c.state.adverts.store(r.repo, *caps_stamps, repo_path, std::move(*caps));

@@ -109,6 +109,8 @@ stop_server
 start_server --config "$WORK/limits2.toml"
 git -C "$WORK/a" remote set-url origin "$BASE/repos/lim.git"
 git -C "$WORK/a" push -q origin main
+# (a v2 capability list, now kept for this server: see the watcher below)
+git -c protocol.version=2 ls-remote "$BASE/repos/lim.git" >/dev/null
 tip=$(git -C "$WORK/a" rev-parse HEAD)
 printf '0032want %s\n00000009done\n' "$tip" >"$WORK/want"
 readers=()
@@ -147,6 +149,14 @@ while [ $SECONDS -lt $deadline ]; do
   sleep 0.1
 done
 grep -q -- "upload-pack --strict --timeout=600 " <<<"$kids" || fail "upload-pack runs without --timeout: $kids"
+# A watcher's v2 ls-remote needs no git child (its capability list is kept,
+# its ls-refs read from the refs): answered at once, nothing waits.
+start=$(date +%s.%N)
+git -c protocol.version=2 ls-remote "$BASE/repos/lim.git" >"$WORK/watch" || fail "a v2 ls-remote while git children are all busy"
+took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+grep -q "refs/heads/main" "$WORK/watch" || fail "the watcher's refs: $(cat "$WORK/watch")"
+awk -v t="$took" 'BEGIN { exit !(t < 1.5) }' || fail "the watcher waited $took s for a git child it does not need"
+assert_eq 0 "$(curl -s "$BASE/healthz" | json_get git_waiting)" "nothing waiting after the watcher"
 # wait_waiting N: until /healthz counts N requests waiting (30 s at most).
 wait_waiting() {
   local deadline=$((SECONDS + 30))

@@ -238,6 +238,23 @@ TEST_CASE("a v2 upload-pack request") {
     CHECK(steps(disabled) == "start_child");
   }
 
+  SUBCASE("no place for a git child: 503 with Retry-After, git never starts") {
+    git_exchange ex(s.request("git-upload-pack", false, 2));
+    negotiate(ex, "0012command=fetch\n"s + "0001" + "0032want " + tip + "\n" + "0009done\n" + "0000");
+    CHECK(steps(ex) == "check_wants");
+    ex.wants_checked(std::nullopt);
+    CHECK(steps(ex) == "start_child");
+    ex.child_refused("no git process came free within git_wait_timeout; retry shortly");
+    const exchange_action a = ex.next();
+    CHECK(a.what == kind::send_response);
+    CHECK(a.status == status::service_unavailable);
+    CHECK(a.retry_after);
+    CHECK_FALSE(a.git_answer);
+    CHECK(std::string(a.bytes) == "no git process came free within git_wait_timeout; retry shortly");
+    ex.response_sent(true);
+    CHECK(steps(ex) == "done keep-alive");
+  }
+
   SUBCASE("object-info is refused unless enabled") {
     const std::string object_info = "0018command=object-info\n"s + "0001" + "0009size\n" + "0000";
     git_exchange refused(s.request("git-upload-pack", false, 2));
