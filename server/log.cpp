@@ -14,6 +14,7 @@ namespace agentgit::server {
 namespace {
 
 std::atomic<log_format> format_{log_format::text};
+constexpr char hex[] = "0123456789abcdef";
 
 // "2026-12-06T10:00:00Z"
 std::string now_text() {
@@ -101,7 +102,6 @@ void log_request(const request_record& r) {
 }
 
 std::string json_escape(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
@@ -134,7 +134,6 @@ std::string json_escape(std::string_view text) {
 }
 
 std::string log_safe(std::string_view text, std::size_t max) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char ch : text.substr(0, max)) {
     if (ch > ' ' && ch < 0x7f && ch != '"' && ch != '\\') {

@@ -74,6 +74,11 @@ void family(std::string& out, const char* name, const char* type, const char* he
   out += '\n';
 }
 
+// NAME{LABEL="VALUE"} N
+void sample(std::string& out, const char* name, const char* label, const std::string& value, std::uint64_t n) {
+  out += std::string(name) + "{" + label + "=\"" + escape_label_value(value) + "\"} " + std::to_string(n) + '\n';
+}
+
 void gauge(std::string& out, const char* name, const char* help, long value) {
   family(out, name, "gauge", help);
   out += name;
@@ -110,18 +115,13 @@ std::string metrics::render(const gauges& now) const {
     series(out, "agentgit_http_request_duration_seconds", "route", route, duration_bounds, h);
   family(out, "agentgit_http_request_bytes_total", "counter",
          "Bytes received with requests (headers and body as sent), by route.");
-  for (const auto& [route, b] : bytes_)
-    out += "agentgit_http_request_bytes_total{route=\"" + escape_label_value(route) + "\"} " +
-           std::to_string(b.first) + '\n';
+  for (const auto& [route, b] : bytes_) sample(out, "agentgit_http_request_bytes_total", "route", route, b.first);
   family(out, "agentgit_http_response_bytes_total", "counter",
          "Bytes sent in answers (headers and body as sent), by route.");
-  for (const auto& [route, b] : bytes_)
-    out += "agentgit_http_response_bytes_total{route=\"" + escape_label_value(route) + "\"} " +
-           std::to_string(b.second) + '\n';
+  for (const auto& [route, b] : bytes_) sample(out, "agentgit_http_response_bytes_total", "route", route, b.second);
   family(out, "agentgit_checkpoints_total", "counter",
          "Checkpoint calls, by result: committed, no-op, or error (refused or failed).");
-  for (const auto& [result, h] : checkpoints_)
-    out += "agentgit_checkpoints_total{result=\"" + escape_label_value(result) + "\"} " + std::to_string(h.count) + '\n';
+  for (const auto& [result, h] : checkpoints_) sample(out, "agentgit_checkpoints_total", "result", result, h.count);
   family(out, "agentgit_checkpoint_duration_seconds", "histogram",
          "Time a checkpoint call took in the session store (snapshot, commit, merge), by result.");
   for (const auto& [result, h] : checkpoints_)

@@ -38,9 +38,10 @@ std::string ident_safe(std::string_view text) {
   return out.empty() ? "_" : out;
 }
 
+// `repo_path`: the repo's absolute path (it can never be read as an option).
 git_command make_command(const server_state& st, const service& svc, const std::string& repo,
-                         const auth::principal& who, const client_address& peer, bool advertise,
-                         std::string_view git_protocol) {
+                         const std::filesystem::path& repo_path, const auth::principal& who,
+                         const client_address& peer, bool advertise, std::string_view git_protocol) {
   git_command cmd;
   cmd.git = st.git;
   if (svc.command == "receive-pack" && !st.hooks_dir.empty()) {
@@ -56,8 +57,7 @@ git_command make_command(const server_state& st, const service& svc, const std::
   }
   cmd.args.emplace_back("--stateless-rpc");
   if (advertise) cmd.args.emplace_back("--http-backend-info-refs");
-  // An absolute path: it can never be read as an option.
-  cmd.args.push_back(std::filesystem::absolute(st.repos.path_of(repo)).string());
+  cmd.args.push_back(repo_path.string());
   cmd.env = st.child_env;
   cmd.env.push_back("AGENTGIT_AUDIT_LOG=" + std::filesystem::absolute(st.cfg.data_dir / "audit.log").string());
   cmd.env.push_back("AGENTGIT_REPO=" + repo);  // a validated name
@@ -147,7 +147,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
       co_return co_await send_response(c, parser, std::move(res));
     }
   }
-  git_command cmd = make_command(c.state, svc, r.repo, who, c.peer, !is_post, git_protocol);
+  git_command cmd = make_command(c.state, svc, r.repo, repo_path, who, c.peer, !is_post, git_protocol);
   git_exchange::request x;
   x.service = &svc;
   x.advertisement = !is_post;
@@ -156,7 +156,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   x.ls_refs_in_process = c.state.cfg.git.ls_refs_in_process;
   x.body_read = parser.is_done();
   x.repo = r.repo;
-  x.repo_path = cmd.args.back();
+  x.repo_path = repo_path.string();
   x.data_dir = std::filesystem::absolute(c.state.cfg.data_dir);
   x.temp_dir = c.state.temp_dir;
   git_exchange ex(std::move(x));
