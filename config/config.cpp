@@ -115,10 +115,12 @@ void read_auth(server_config& cfg, const toml::node& node, const std::string& or
   }
 }
 
-std::uint64_t size_of(const toml::node& node, const std::string& origin, const std::string& key) {
+// `zero_ok`: 0 is a value (it turns something off), not a mistake.
+std::uint64_t size_of(const toml::node& node, const std::string& origin, const std::string& key,
+                      bool zero_ok = false) {
   if (node.is_integer()) {
     const auto n = *node.value<std::int64_t>();
-    if (n <= 0) bad(origin, key, "must be positive");
+    if (n < 0 || (n == 0 && !zero_ok)) bad(origin, key, zero_ok ? "must be 0 or more" : "must be positive");
     return static_cast<std::uint64_t>(n);
   }
   const std::string text = string_of(node, origin, key);
@@ -147,6 +149,7 @@ void read_limits(server_config& cfg, const toml::node& node, const std::string& 
     else if (name == "max_receive_pack_request") l.max_receive_pack_request = size_of(v, origin, key);
     else if (name == "max_api_body") l.max_api_body = size_of(v, origin, key);
     else if (name == "max_file_body") l.max_file_body = size_of(v, origin, key);
+    else if (name == "pack_cache_bytes") l.pack_cache_bytes = size_of(v, origin, key, true);
     else if (name == "header_timeout") l.header_timeout = duration_of(v, origin, key);
     else if (name == "idle_timeout") l.idle_timeout = duration_of(v, origin, key);
     else if (name == "io_timeout") l.io_timeout = duration_of(v, origin, key);

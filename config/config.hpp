@@ -55,6 +55,9 @@ struct limits {
   // then, or with the queue full, 503 + Retry-After. 0: no waiting.
   unsigned max_git_waiting = 256;
   std::chrono::seconds git_wait_timeout{30};
+  // Finished upload-pack answers kept for identical requests, in bytes of
+  // DATA/tmp (server/pack_cache.hpp); 0: identical requests run git each.
+  std::uint64_t pack_cache_bytes = 1ull << 30;
   std::chrono::seconds stall_timeout{30};                   // a response write that makes no progress this long: cut
   unsigned max_connections = 10000;                         // open connections (lowered to fit the open files limit)
   unsigned connection_reserve = 32;                         // the last ones: /healthz and signed-in users only

@@ -28,6 +28,20 @@ std::optional<advertisement_cache::stamps> advertisement_cache::stamp_now(const 
   return stamps{*config, *git, object_info};
 }
 
+std::optional<std::string> advertisement_cache::stamp_text(const std::filesystem::path& repo_path,
+                                                           bool object_info) const {
+  const auto now = stamp_now(repo_path, object_info);
+  if (!now) return std::nullopt;
+  std::string out;
+  for (const stamps::stamp& s : {now->config, now->git}) {
+    out += std::to_string(s.ino) + ' ' + std::to_string(s.size) + ' ' + std::to_string(s.mtime.tv_sec) + '.' +
+           std::to_string(s.mtime.tv_nsec) + ' ' + std::to_string(s.ctime.tv_sec) + '.' +
+           std::to_string(s.ctime.tv_nsec) + ';';
+  }
+  out += object_info ? "object-info" : "";
+  return out;
+}
+
 std::optional<std::string> advertisement_cache::find(const std::string& repo, const std::filesystem::path& repo_path,
                                                      bool object_info) {
   const auto now = stamp_now(repo_path, object_info);

@@ -46,6 +46,9 @@ class advertisement_cache {
     bool operator==(const stamps& o) const { return config == o.config && git == o.git && object_info == o.object_info; }
   };
   std::optional<stamps> stamp_now(const std::filesystem::path& repo_path, bool object_info) const;
+  // The same as text, for keys of answers that depend on them too
+  // (server/pack_cache.hpp); nullopt when they cannot be read.
+  std::optional<std::string> stamp_text(const std::filesystem::path& repo_path, bool object_info) const;
   void store(const std::string& repo, const stamps& before, const std::filesystem::path& repo_path, std::string bytes);
 
   std::size_t size() const;

@@ -6,6 +6,8 @@
 #include <functional>
 
 #include "server/git_child.hpp"
+#include "server/log.hpp"
+#include "server/pack_cache_io.hpp"
 #include "server/streamed_response.hpp"
 #include "sessions/ls_refs.hpp"
 #include "sessions/want_check.hpp"
@@ -45,6 +47,7 @@ class exchange_driver {
       child_->out().close(ignored);
     }
     conn_.stream.cancel();
+    if (answer_) answer_->leave();
     for (; in_flight_ > 0; --in_flight_) co_await events_->async_receive(use_tuple);
     if (child_) co_await child_->stop();
     std::rethrow_exception(unexpected);
@@ -74,23 +77,26 @@ class exchange_driver {
           launch(answer_ls_refs());
           break;
         case kind::start_child:
-          if (acquire_ && !slot_) launch(acquire_then_start());
+          if (acquire_ && !slot_ && conn_.state.packs.enabled() && ex_.shareable_request()) launch(join_answer());
+          else if (acquire_ && !slot_) launch(acquire_then_start());
           else start_child();
           break;
         case kind::write_child:
-          launch(write_child(a.bytes));
+          if (answer_) ex_.child_written(true);  // the answer's maker has the request
+          else launch(write_child(a.bytes));
           break;
         case kind::close_child_input:
-          child_->in().close(ignored);
+          if (!answer_) child_->in().close(ignored);
           break;
         case kind::read_child:
-          launch(read_child());
+          launch(answer_ ? read_answer() : read_child());
           break;
         case kind::cancel_child_read:
-          child_->out().cancel(ignored);
+          if (answer_) answer_->cancel();
+          else child_->out().cancel(ignored);
           break;
         case kind::wait_child:
-          launch(wait_child());
+          launch(answer_ ? wait_answer() : wait_child());
           break;
         case kind::stop_child:
           launch(stop_child());
@@ -246,8 +252,70 @@ class exchange_driver {
   }
 
   net::awaitable<event> stop_child() {
-    co_await child_->stop();
+    if (answer_) answer_->leave();
+    else co_await child_->stop();
     co_return [this] { ex_.child_stopped(); };
+  }
+
+  // An answer shared with identical requests (server/pack_cache.hpp):
+  // joined while git makes it or once it is kept, else made here by a git
+  // process of its own that goes on while any of its readers does. What
+  // the key cannot be known for is served by a git child as usual.
+  net::awaitable<event> join_answer() {
+    server_state& st = conn_.state;
+    const std::string request(*ex_.shareable_request());
+    const std::filesystem::path path = ex_.repo_path();
+    const int version = ex_.protocol_version();
+    const bool object_info = ex_.object_info();
+    auto key_of = [&st, &path, &request, version, object_info]() -> std::string {
+      const std::optional<std::string> stamps = st.adverts.stamp_text(path, object_info);
+      gitproto::ls_refs_args every_ref;
+      every_ref.symrefs = true;
+      every_ref.peel = true;
+      const std::optional<std::string> refs = sessions::answer_ls_refs(path, every_ref);
+      if (!stamps || !refs) return {};
+      return pack_cache_key({path.string(), version, object_info, *stamps, *refs, request});
+    };
+    std::string key;
+    try {
+      key = co_await offload(st, key_of);
+    } catch (const std::exception&) {
+      key.clear();  // git will say what is wrong with the repo
+    }
+    if (key.empty()) {
+      st.metrics.count_pack_answer("unshared");
+      co_return co_await acquire_then_start();
+    }
+    auto reader = std::make_unique<answer_reader>(executor_);
+    pack_cache::joined j;
+    try {
+      j = st.packs.join(key, reader->waker());
+    } catch (const std::exception& e) {
+      log_line("pack cache: %s; git answers %s alone", e.what(), ex_.repo().c_str());
+    }
+    if (!j.place) {
+      st.metrics.count_pack_answer("unshared");
+      co_return co_await acquire_then_start();
+    }
+    reader->attach(std::move(j.place));
+    st.metrics.count_pack_answer(j.produce ? "made" : j.kept ? "kept" : "joined");
+    if (j.produce) net::co_spawn(executor_, make_pack_answer(st.packs, j.answer, cmd_, request, std::move(acquire_)), net::detached);
+    answer_ = std::move(reader);
+    const pack_cache::reader::state s = co_await answer_->started();
+    if (s.now == pack_cache::phase::starting) co_return [this] { ex_.child_refused("the wait for git was cut short"); };
+    if (s.now == pack_cache::phase::refused) co_return [this, why = s.why] { ex_.child_refused(why); };
+    if (s.now == pack_cache::phase::start_failed) co_return [this, why = s.why] { ex_.child_start_failed(why); };
+    co_return [this] { ex_.child_started(); };
+  }
+
+  net::awaitable<event> read_answer() {
+    answer_reader::piece p = co_await answer_->read_some(buf_);
+    co_return [this, p = std::move(p)] { ex_.child_read(std::string_view(buf_.data(), p.got), p.end, p.error); };
+  }
+
+  net::awaitable<event> wait_answer() {
+    auto [code, why] = co_await answer_->wait();
+    co_return [this, code, why] { ex_.child_exited(code, why); };
   }
 
   // A step of the streamed answer: `then` once done, else the failure
@@ -282,6 +350,7 @@ class exchange_driver {
   std::optional<streamed_response> response_;
   child_acquirer acquire_;
   std::unique_ptr<child_budget::slot> slot_;  // when acquire_ got it: held until the exchange ends
+  std::unique_ptr<answer_reader> answer_;      // reading a shared answer instead of a child of its own
 };
 
 }  // namespace

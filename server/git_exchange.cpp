@@ -162,6 +162,13 @@ void git_exchange::refuse_v2(const std::string& error) {
   respond(status::ok, gitproto::encode_pkt("ERR " + error), true, true);
 }
 
+std::optional<std::string_view> git_exchange::shareable_request() const {
+  if (req_.advertisement || !svc_.buffers_request || stage_ != stage::starting || !request_head_.empty())
+    return std::nullopt;
+  if (req_.protocol_version == 2 && v2_.command() != "fetch") return std::nullopt;
+  return negotiation_.peek();
+}
+
 // --- The request's way to git, and git's output meanwhile ---
 
 void git_exchange::start_child() {

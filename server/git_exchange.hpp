@@ -140,6 +140,13 @@ class git_exchange {
   const std::vector<std::string>& wants() const { return v2_.wants(); }
   // For answer_ls_refs: what the request asks for.
   const gitproto::ls_refs_args& ls_refs_args() const { return ls_refs_args_; }
+  // The negotiation, when its answer may be shared with identical requests
+  // (server/pack_cache.hpp): an upload-pack POST that is a v0/v1 request or
+  // a v2 fetch, held in memory, not yet on its way to git. nullopt otherwise.
+  std::optional<std::string_view> shareable_request() const;
+  int protocol_version() const { return req_.protocol_version; }
+  const std::string& repo_path() const { return req_.repo_path; }
+  bool object_info() const { return req_.object_info; }
   // True when git answered in full and exited cleanly.
   bool succeeded() const { return succeeded_; }
   // A v2 capability advertisement git answered in full: the body sent

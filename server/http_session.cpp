@@ -49,6 +49,8 @@ string_response metrics_response(server_state& st, const auth::principal& who,
   now.sessions = static_cast<long>(st.sessions.count());
   now.sessions_without_change_tracking = static_cast<long>(st.sessions.sessions_without_change_tracking());
   now.connections = static_cast<long>(st.connections.open());
+  now.pack_cache_bytes = static_cast<long>(st.packs.kept_bytes());
+  now.pack_cache_entries = static_cast<long>(st.packs.kept_entries());
   string_response res(http::status::ok, 11);
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   res.body() = st.metrics.render(now);

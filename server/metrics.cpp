@@ -43,6 +43,11 @@ void metrics::count_bytes(std::string_view route, std::uint64_t in, std::uint64_
   b.second += out;
 }
 
+void metrics::count_pack_answer(std::string_view result) {
+  std::lock_guard lock(mutex_);
+  ++pack_answers_[std::string(result)];
+}
+
 void metrics::count_git_answer(std::string_view command, std::string_view answered_by) {
   std::lock_guard lock(mutex_);
   ++git_answers_[{std::string(command), std::string(answered_by)}];
@@ -131,6 +136,10 @@ std::string metrics::render(const gauges& now) const {
   for (const auto& [key, n] : git_answers_)
     out += "agentgit_git_answers_total{command=\"" + escape_label_value(key.first) + "\",answered_by=\"" +
            escape_label_value(key.second) + "\"} " + std::to_string(n) + '\n';
+  family(out, "agentgit_pack_cache_requests_total", "counter",
+         "upload-pack requests that could share an answer, by result: made (git ran for it), joined (git was "
+         "making it), kept (it was made already), unshared (its key could not be known: git ran).");
+  for (const auto& [result, n] : pack_answers_) sample(out, "agentgit_pack_cache_requests_total", "result", result, n);
   family(out, "agentgit_login_failures_total", "counter", "Wrong passwords and unknown users.");
   out += "agentgit_login_failures_total " + std::to_string(login_failures_) + '\n';
   gauge(out, "agentgit_git_children", "git processes running now.", now.git_children);
@@ -139,6 +148,9 @@ std::string metrics::render(const gauges& now) const {
   gauge(out, "agentgit_sessions_without_change_tracking",
         "Sessions whose last turn had to walk the whole work tree.", now.sessions_without_change_tracking);
   gauge(out, "agentgit_open_connections", "Client connections open now.", now.connections);
+  gauge(out, "agentgit_pack_cache_bytes", "Bytes of finished upload-pack answers kept for identical requests.",
+        now.pack_cache_bytes);
+  gauge(out, "agentgit_pack_cache_entries", "Finished upload-pack answers kept.", now.pack_cache_entries);
   return out;
 }
 

@@ -36,12 +36,18 @@ class metrics {
   // answered by "server" or left to "git".
   void count_git_answer(std::string_view command, std::string_view answered_by);
 
+  // An upload-pack request that could share its answer (pack_cache.hpp):
+  // "made", "joined", "kept" or "unshared".
+  void count_pack_answer(std::string_view result);
+
   struct gauges {
     long git_children = 0;
     long git_waiting = 0;
     long sessions = 0;
     long sessions_without_change_tracking = 0;
     long connections = 0;
+    long pack_cache_bytes = 0;
+    long pack_cache_entries = 0;
   };
   std::string render(const gauges& now) const;
 
@@ -61,7 +67,8 @@ class metrics {
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // in, out
   std::map<std::string, histogram> checkpoints_;  // by result
   std::uint64_t login_failures_ = 0;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;  // command, who answered
+  std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;
+  std::map<std::string, std::uint64_t> pack_answers_;  // by result  // command, who answered
 };
 
 // A label value escaped as the exposition format wants (\\, \", \n).

@@ -130,9 +130,12 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
   // and only a full queue, or a wait past git_wait_timeout, says when to
   // come back. A v2 upload-pack POST may be an ls-refs the server answers
   // itself: it waits only once the exchange starts git, so watchers do not
-  // queue behind a crowd of clones for an answer that needs no git.
+  // queue behind a crowd of clones for an answer that needs no git. Nor
+  // does an upload-pack POST whose answer git is making for an identical
+  // request already (server/pack_cache.hpp).
   const int version = gitproto::requested_protocol_version(git_protocol);
-  const bool slot_later = is_post && svc.buffers_request && version == 2 && c.state.cfg.git.ls_refs_in_process;
+  const bool slot_later = is_post && svc.buffers_request &&
+                          ((version == 2 && c.state.cfg.git.ls_refs_in_process) || c.state.packs.enabled());
   child_acquirer acquire;
   child_wait_result slot;
   if (slot_later) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,11 @@ class spool {
   std::size_t size() const { return total_ - consumed_; }
   bool empty() const { return size() == 0; }
   bool spilled() const { return fd_ >= 0; }
+  // Every unread byte, while all of them are in memory; nullopt once spilled.
+  std::optional<std::string_view> peek() const {
+    if (spilled()) return std::nullopt;
+    return std::string_view(memory_).substr(consumed_);
+  }
 
  private:
   std::filesystem::path temp_dir_;

@@ -18,6 +18,7 @@
 #include "server/net.hpp"
 #include "server/events.hpp"
 #include "server/metrics.hpp"
+#include "server/pack_cache.hpp"
 #include "sessions/repo_store.hpp"
 #include "sessions/session_store.hpp"
 
@@ -47,6 +48,7 @@ struct server_state {
   child_budget children;                 // the git children running, in all and per client
   server::metrics metrics;               // GET /metrics
   advertisement_cache adverts;           // v2 capability lists git gave, per repo
+  pack_cache packs;                      // upload-pack answers shared by identical requests
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 

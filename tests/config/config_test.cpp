@@ -597,6 +597,15 @@ login_backoff_max = "1m"
     CHECK(small.limit.connection_reserve == 5);
   }
   CHECK(contains(load_error("[limits]\nmax_api_body = \"10 MB\"\n"), "limits.max_api_body"));
+  {
+    CHECK(limits{}.pack_cache_bytes == 1ull << 30);
+    const server_config off = load(with_file(write_config(dir, "[limits]\npack_cache_bytes = 0\n")), no_env);
+    CHECK(off.limit.pack_cache_bytes == 0);
+    const server_config some = load(with_file(write_config(dir, "[limits]\npack_cache_bytes = \"64MiB\"\n")), no_env);
+    CHECK(some.limit.pack_cache_bytes == 64ull << 20);
+  }
+  CHECK(contains(load_error("[limits]\npack_cache_bytes = -1\n"), "limits.pack_cache_bytes: must be 0 or more"));
+  CHECK(contains(load_error("[limits]\nmax_api_body = 0\n"), "limits.max_api_body: must be positive"));
   CHECK(contains(load_error("[limits]\nheader_timeout = \"soon\"\n"), "limits.header_timeout"));
   CHECK(contains(load_error("[limits]\nmax_header_bytes = \"2MiB\"\n"), "limits.max_header_bytes"));
   CHECK(contains(load_error("[limits]\nspeed = 1\n"), "limits.speed"));

@@ -62,7 +62,9 @@ wait_no_children 5
 # Past max_git_children, clones wait for a git process instead of failing:
 # 24 at once through a budget of 2 all succeed (git never retries a 503).
 stop_server
-printf '[limits]\nmax_git_children = 2\n' >"$WORK/two.toml"
+# Identical requests would share one git (pack_cache_test.sh covers that);
+# here each request must hold a git child of its own.
+printf '[limits]\nmax_git_children = 2\npack_cache_bytes = 0\n' >"$WORK/two.toml"
 start_server --config "$WORK/two.toml"
 url="$BASE/repos/busy.git"
 pids=()

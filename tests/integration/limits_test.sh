@@ -4,6 +4,8 @@
 # cut off while real clones keep working, a cap on git children (503 +
 # Retry-After).
 source "$(dirname "$0")/lib.sh"
+# Identical requests would share one git (pack_cache_test.sh covers that);
+# here each request must hold a git child of its own.
 cat >"$WORK/limits.toml" <<'TOML'
 [limits]
 max_header_bytes = "4KiB"
@@ -13,6 +15,7 @@ header_timeout = "2s"
 idle_timeout = "3s"
 max_git_children = 2
 upload_pack_timeout = "30s"
+pack_cache_bytes = 0
 TOML
 start_server --config "$WORK/limits.toml"
 UP_REQ=application/x-git-upload-pack-request
@@ -104,6 +107,7 @@ max_git_children = 2
 max_git_children_per_client = 2
 max_git_waiting = 4
 git_wait_timeout = "2s"
+pack_cache_bytes = 0
 TOML
 stop_server
 start_server --config "$WORK/limits2.toml"

@@ -59,6 +59,7 @@ start_wrapped() {
 cat >"$WORK/grace2.toml" <<'TOML'
 [limits]
 shutdown_grace = "2s"
+pack_cache_bytes = 0  # each slow clone holds a git child of its own
 TOML
 start_server
 create_repo big
@@ -216,6 +217,7 @@ pass "SIGTERM: exit 0 after $took s (grace 2 s); $CLONES clones' git children go
 cat >"$WORK/grace60.toml" <<'TOML'
 [limits]
 shutdown_grace = "60s"
+pack_cache_bytes = 0
 TOML
 : >"$SIGLOG"
 start_wrapped "$WORK/grace60.toml"

@@ -25,6 +25,7 @@ cat >"$WORK/stall.toml" <<TOML
 max_git_children = 4
 stall_timeout = "2s"
 git_wait_timeout = "1s"
+pack_cache_bytes = 0  # each stalled reader holds a git child of its own
 
 [auth]
 anonymous = "read"
