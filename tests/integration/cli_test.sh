@@ -179,11 +179,31 @@ assert_eq SERVER_UNREACHABLE "$(jq_get code <<<"$OUT")" "JSON error: code"
 [ -n "$(jq_get error <<<"$OUT")" ] && [ "$(jq_get help <<<"$OUT")" != "[]" ] || fail "JSON error: $OUT"
 ag --server http://127.0.0.1:1
 assert_eq "0 false SERVER_UNREACHABLE" "$RC $(field reachable) $(field code)" "home view of a closed port"
-ag session start --help
-assert_eq 0 "$RC" "--help"
-grep -q '^usage: agentgit session start' <<<"$OUT" || fail "--help: $OUT"
-[ "$(grep -c '^  agentgit ' <<<"$OUT")" -ge 2 ] || fail "--help: at least two examples: $OUT"
 pass "errors: NOT_FOUND, VALIDATION_FAILED, USAGE, SERVER_UNREACHABLE (TOON and JSON)"
+
+# ---- --help on every command: short, a usage line, 2-3 examples -------------------
+# The session subcommands come from `session --help` itself, so a new one
+# without help fails here.
+ag session --help </dev/null
+session_subs=$(sed -n 's/^commands: //p' <<<"$OUT")
+[ "$(wc -w <<<"$session_subs")" -ge 16 ] || fail "session --help lists its subcommands: $OUT"
+help_commands=("" session repo "repo list" "repo create" "repo show" hook "hook claude-code" "hook post-receive"
+  mcp serve hash-password version)
+for sub in $session_subs; do help_commands+=("session $sub"); done
+for cmd in "${help_commands[@]}"; do
+  read -ra words <<<"$cmd"
+  for flag in --help -h; do
+    ag "${words[@]}" "$flag" </dev/null
+    what="agentgit${cmd:+ $cmd} $flag"
+    assert_eq 0 "$RC" "$what: exit status (stderr: $ERR)"
+    grep -q "^usage: agentgit${cmd:+ $cmd}\b" <<<"$OUT" || fail "$what: no usage line for the command: $OUT"
+    # Example lines: the indented lines after "examples:", each an agentgit command line.
+    examples=$(awk '/^examples:$/ { on = 1; next } on && /^  .*agentgit / { n++ } END { print n + 0 }' <<<"$OUT")
+    [ "$examples" -ge 2 ] && [ "$examples" -le 3 ] || fail "$what: $examples examples, want 2-3: $OUT"
+    [ "$(wc -l <<<"$OUT")" -le 25 ] || fail "$what: $(wc -l <<<"$OUT") lines, want at most 25: $OUT"
+  done
+done
+pass "--help and -h on all ${#help_commands[@]} commands: exit 0, a usage line, 2-3 examples, at most 25 lines"
 
 # ---- promotion: two files and one hunk of a third, then a baseline conflict ---------
 ag repo create shop
