@@ -126,7 +126,9 @@ grep -q '^Exit-Code: 3$' <<<"$body" || fail "exec: Exit-Code trailer: $body"
 ag session exec "${S[@]}" -- true
 assert_eq 0 "$RC" "exec of a succeeding command"
 ag session exec "${S[@]}" -- no-such-command-xyz
-assert_eq "127 EXEC_FAILED" "$RC $(field code)" "exec of a missing command"
+expect_error EXEC_FAILED 127 "exec of a missing command"
+assert_eq "cannot run no-such-command-xyz: No such file or directory" "$(field error)" "EXEC_FAILED: the error line"
+grep -q "^help\[1\]: .*sh -c" <<<"$OUT" || fail "EXEC_FAILED: the help line points at sh -c: $OUT"
 ag session exec "${S[@]}" make
 expect_error USAGE 2 "exec without --"
 pass "exec: status, stdout and stderr pass through; one commit with the command line"
@@ -247,7 +249,22 @@ ag session promote "${P[@]}" --target shop --hunk 'c.txt#9' --message m
 expect_error VALIDATION_FAILED 2 "an unknown hunk"
 ag session promote "${P[@]}" --target nope --all --message m
 expect_error NOT_FOUND 1 "an unknown target repo"
-pass "promote through the CLI: two files and one hunk in a clone of shop; BASELINE_CONFLICT writes nothing"
+# --all onto another branch: stable is shop as the session found it.
+ag session show "${P[@]}"
+shop_base=$(field base)
+shop_head=$(field head)
+git -C "$WORK/shop" push -q origin "$shop_base:refs/heads/stable"
+ag session promote "${P[@]}" --target shop --branch stable --all --message "Shop: all of it"
+assert_eq "0 promoted stable" "$RC $(field result) $(field branch)" "promote --all --branch stable ($OUT)"
+grep -qx 'files\[3\]: a.txt,b.txt,c.txt' <<<"$OUT" || fail "promote --all: every touched file: $OUT"
+assert_eq "$tip" "$(git ls-remote "$BASE/repos/shop.git" refs/heads/main | cut -f1)" "promote --branch stable leaves main alone"
+git clone -q -b stable "$BASE/repos/shop.git" "$WORK/stable"
+assert_eq "A2 B" "$(cat "$WORK/stable/a.txt") $(cat "$WORK/stable/b.txt")" "stable: a.txt and b.txt from the session"
+seq 1 30 | sed -e 's/^2$/two/' -e 's/^25$/25!/' | cmp - "$WORK/stable/c.txt" || fail "stable: all of c.txt"
+assert_eq "$shop_base" "$(git -C "$WORK/stable" rev-parse HEAD~1)" "stable: one commit on the base"
+git -C "$WORK/stable" log -1 --format=%B | grep -qx "Promoted-From: $shop_id@$shop_head" ||
+  fail "stable: no Promoted-From trailer: $(git -C "$WORK/stable" log -1 --format=%B)"
+pass "promote through the CLI: two files and one hunk in a clone of shop; BASELINE_CONFLICT writes nothing; --all onto --branch stable"
 
 # ---- hook claude-code --------------------------------------------------------------
 hook_input() {  # TOOL_USE_ID CWD

@@ -156,6 +156,27 @@ assert_eq "promoted main" "$(echo "$r" | py 'd["result"] + " " + d["branch"]')" 
 assert_eq "A2" "$(git clone -q "$BASE/repos/empty.git" "$WORK/empty" && cat "$WORK/empty/a.txt")" "the empty target's content"
 pass "errors: MISSING_TARGET, INVALID_TARGET, REPO_NOT_FOUND, MISSING_MESSAGE, INVALID_MESSAGE, INVALID_PROMOTE, NOT_TOUCHED, UNKNOWN_HUNK, BRANCH_NOT_FOUND, NOTHING_TO_PROMOTE, CONFLICT"
 
+# ---- "all": true onto a branch other than the default ---------------------------------
+# release is prod as the session found it; "all" writes every touched file
+# there as one commit, and main does not move.
+git -C "$WORK/person" push -q origin "$base:refs/heads/release"
+main_before=$(prod_tip)
+head_now=$(api GET "/api/v1/sessions/$id" | json_get head)
+r=$(api POST "$P" '{"target":"prod","branch":"release","all":true,"message":"Release: everything"}')
+assert_eq "promoted release a.txt,b.txt,c.txt,d.txt,e/f.txt" \
+  "$(echo "$r" | py '" ".join([d["result"], d["branch"], ",".join(d["files"])])')" "promote all onto release"
+assert_eq "$main_before" "$(prod_tip)" "promoting onto release leaves main alone"
+git clone -q -b release "$BASE/repos/prod.git" "$WORK/release"
+assert_eq "$(echo "$r" | json_get commit)" "$(git -C "$WORK/release" rev-parse HEAD)" "release's tip is the promotion"
+assert_eq "$base" "$(git -C "$WORK/release" rev-parse HEAD~1)" "one commit on top of release"
+for f in a.txt b.txt c.txt d.txt e/f.txt; do
+  cmp "$wd/$f" "$WORK/release/$f" || fail "release: $f is not the session's"
+done
+assert_eq "Release: everything" "$(git -C "$WORK/release" log -1 --format=%s)" "release: commit message"
+assert_eq "$id@$head_now" "$(git -C "$WORK/release" log -1 --format='%(trailers:key=Promoted-From,valueonly,separator=)')" \
+  "release: Promoted-From trailer"
+pass "\"all\": true onto a non-default branch: every touched file in one commit on release, seen in a clone"
+
 # ---- a promotion racing a push: each lands whole or is refused, nothing lost ---------
 # A person pushes p.txt while the agent's r.bin is promoted, eight times. The
 # branch moves by compare-and-swap, so in each round either the promotion
