@@ -118,6 +118,7 @@ auth_result authenticator::by_token(const std::string& secret) const {
   who.user = user;
   who.cap = t->cap;
   who.token_id = t->id;
+  who.own_sessions = t->scope == token_scope::own_sessions;
   return allowed(std::move(who));
 }
 

@@ -27,6 +27,9 @@ struct principal {
   const account* user = nullptr;   // nullptr: anonymous
   access_level cap = access_level::admin;  // a token's limit
   std::string token_id;            // when a token was used
+  // A token limited to the repos of the sessions it started: the server
+  // (which knows the sessions) narrows level() to those (server/access.hpp).
+  bool own_sessions = false;
 
   std::string name() const { return user ? user->name : "anonymous"; }
 };
@@ -52,7 +55,8 @@ class authenticator {
   static std::string basic_user(std::string_view authorization);
 
   // What `who` may do to `repo`: the anonymous level, raised by the user's
-  // rules (capped by the token used).
+  // rules (capped by the token used). Blind to sessions, so not narrowed
+  // for an own_sessions token: the server asks server::repo_level.
   access_level level(const principal& who, std::string_view repo) const;
   access_level anonymous_level() const { return anonymous_; }
 

@@ -77,6 +77,12 @@ token_store::token_store(std::filesystem::path file) : file_(std::move(file)) {
       if (!cap) throw bad("token " + t.id + ": bad access level");
       t.cap = *cap;
       t.created = v.at("created").to_number<std::int64_t>();
+      // Files written before scopes were kept: every token reached it all.
+      if (const auto* scope = v.as_object().if_contains("scope")) {
+        const auto s = parse_scope(json::value_to<std::string>(*scope));
+        if (!s) throw bad("token " + t.id + ": bad scope");
+        t.scope = *s;
+      }
       by_hash_[json::value_to<std::string>(v.at("sha256"))] = std::move(t);
     } catch (const token_error&) {
       throw;
@@ -88,13 +94,16 @@ token_store::token_store(std::filesystem::path file) : file_(std::move(file)) {
 
 void token_store::save(const std::map<std::string, token_info>& tokens) const {
   json::array all;
-  for (const auto& [hash, t] : tokens)
-    all.push_back(json::object{{"id", t.id},
-                               {"user", t.user},
-                               {"name", t.name},
-                               {"access", level_name(t.cap)},
-                               {"created", t.created},
-                               {"sha256", hash}});
+  for (const auto& [hash, t] : tokens) {
+    json::object o{{"id", t.id},
+                   {"user", t.user},
+                   {"name", t.name},
+                   {"access", level_name(t.cap)},
+                   {"created", t.created},
+                   {"sha256", hash}};
+    if (t.scope != token_scope::all) o["scope"] = scope_name(t.scope);
+    all.push_back(std::move(o));
+  }
   const std::string data = json::serialize(json::object{{"tokens", std::move(all)}}) + "\n";
   const std::string tmp = file_.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -120,13 +129,15 @@ void token_store::save(const std::map<std::string, token_info>& tokens) const {
   }
 }
 
-issued_token token_store::issue(const std::string& user, const std::string& name, gitproto::access_level cap) {
+issued_token token_store::issue(const std::string& user, const std::string& name, gitproto::access_level cap,
+                                token_scope scope) {
   issued_token out;
   out.secret = "agt_" + base64_encode(random_bytes(32), base64_alphabet::url, false);
   out.info.id = hex(random_bytes(8));
   out.info.user = user;
   out.info.name = name;
   out.info.cap = cap;
+  out.info.scope = scope;
   out.info.created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard lock(write_mutex_);

@@ -25,11 +25,22 @@ struct token_error : std::runtime_error {
   kind why;
 };
 
+// What a token reaches: whatever its user may (all), or only the repos of
+// the sessions it started itself (own_sessions: an agent's token).
+enum class token_scope { all, own_sessions };
+constexpr std::string_view scope_name(token_scope s) { return s == token_scope::own_sessions ? "own-sessions" : "all"; }
+inline std::optional<token_scope> parse_scope(std::string_view s) {
+  if (s == "all") return token_scope::all;
+  if (s == "own-sessions") return token_scope::own_sessions;
+  return std::nullopt;
+}
+
 struct token_info {
   std::string id;    // public handle, for listing and revoking
   std::string user;
   std::string name;  // the owner's label
   gitproto::access_level cap = gitproto::access_level::admin;  // at most this, whatever the user may do
+  token_scope scope = token_scope::all;
   std::int64_t created = 0;  // unix seconds
 };
 
@@ -48,7 +59,8 @@ class token_store {
 
   // Throws token_error when the user has max_per_user tokens or the file
   // cannot be written (then nothing changes).
-  issued_token issue(const std::string& user, const std::string& name, gitproto::access_level cap);
+  issued_token issue(const std::string& user, const std::string& name, gitproto::access_level cap,
+                     token_scope scope = token_scope::all);
   std::vector<token_info> list(const std::string& user) const;
   // False when `user` has no token `id`.
   bool revoke(const std::string& user, const std::string& id);

@@ -5,12 +5,22 @@
 #include <csignal>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include "auth/password.hpp"
 #include "cli/commands.hpp"
 
 namespace agentgit::cli {
 namespace {
+
+constexpr std::string_view hash_password_help =
+    "usage: agentgit hash-password < PASSWORD-FILE\n"
+    "Read a password on stdin (at a terminal: asked twice, without echo); print its hash for\n"
+    "[[auth.users]] password_hash. Never an argument: arguments show up in ps and shell history.\n"
+    "examples:\n"
+    "  agentgit hash-password\n"
+    "  agentgit hash-password < bob.password\n"
+    "  printf '%s\\n' \"$PW\" | agentgit hash-password\n";
 
 // The terminal settings to put back if Ctrl-C comes while echo is off.
 termios saved_terminal{};
@@ -52,7 +62,14 @@ std::optional<std::string> read_password(const char* prompt) {
 // asked twice without echo), its hash on stdout. Never an argument:
 // arguments show up in `ps` and shell history.
 int hash_password_command(const std::vector<std::string>& args) {
-  if (!args.empty()) return usage_error("hash-password reads the password on stdin and takes no arguments");
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << hash_password_help;
+    return 0;
+  }
+  if (!args.empty()) {
+    std::cerr << "agentgit: hash-password reads the password on stdin and takes no arguments\n" << hash_password_help;
+    return 2;
+  }
   const auto password = read_password("Password: ");
   if (!password || password->empty()) {
     std::cerr << "agentgit: no password on stdin\n";

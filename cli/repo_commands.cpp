@@ -47,11 +47,23 @@ int repo_show(agent_context& ctx, const args_t& args) {
 }
 
 const subcommand repo_table[] = {
-    {"list", "usage: agentgit repo list\nThe server's repos.\nexamples:\n  agentgit repo list --format json\n",
+    {"list", "usage: agentgit repo list\n"
+             "The server's repos (those the token may read).\n"
+             "examples:\n"
+             "  agentgit repo list\n"
+             "  agentgit repo list --format json --server http://git.internal:8080\n",
      repo_list},
-    {"create", "usage: agentgit repo create NAME\nCreate an empty bare repo.\nexamples:\n  agentgit repo create app\n",
+    {"create", "usage: agentgit repo create NAME\n"
+               "Create an empty bare repo.\n"
+               "examples:\n"
+               "  agentgit repo create app\n"
+               "  AGENTGIT_TOKEN=agt_... agentgit repo create team-docs --format json\n",
      repo_create},
-    {"show", "usage: agentgit repo show NAME\nOne repo and its clone URL.\nexamples:\n  agentgit repo show app\n",
+    {"show", "usage: agentgit repo show NAME\n"
+             "One repo and its clone URL.\n"
+             "examples:\n"
+             "  agentgit repo show app\n"
+             "  agentgit repo show app --format json\n",
      repo_show},
 };
 

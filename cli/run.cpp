@@ -10,7 +10,7 @@ namespace agentgit::cli {
 const char* const usage =
     "usage: agentgit                        (home view: the server, its sessions, what to run next)\n"
     "       agentgit session COMMAND ...    (start write read rm ls checkpoint exec diff log touched\n"
-    "                                        promote sync end list show install-hooks; --help on each)\n"
+    "                                        promote sync end list show install-hooks)\n"
     "       agentgit repo list|create|show\n"
     "       agentgit hook claude-code|post-receive\n"
     "       agentgit mcp                    (MCP server for agents: JSON-RPC 2.0 over stdio)\n"
@@ -19,10 +19,11 @@ const char* const usage =
     "       agentgit --version\n"
     "global flags of the client commands: --server URL (or AGENTGIT_URL), --format toon|json,\n"
     "--session ID (or AGENTGIT_SESSION); the token comes from AGENTGIT_TOKEN\n"
-    "\n"
-    "serve           run the git smart-HTTP server (defaults: 127.0.0.1:8080, ./data);\n"
-    "                HOST is an IPv4 address, an IPv6 address in brackets or localhost (127.0.0.1)\n"
-    "hash-password   read a password on stdin, print its hash for [[auth.users]] password_hash\n";
+    "every command has --help (agentgit session start --help)\n"
+    "examples:\n"
+    "  agentgit serve --listen 0.0.0.0:8080 --data /srv/agentgit\n"
+    "  agentgit session start --task \"fix the parser\" --from app:main\n"
+    "  agentgit session promote --target app --all --message \"Fix the parser\"\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "agentgit: " << message << "\n" << usage;
@@ -31,7 +32,18 @@ int usage_error(const std::string& message) {
 
 namespace {
 
-int version_command(const std::vector<std::string>&) {
+constexpr std::string_view version_help =
+    "usage: agentgit version (or agentgit --version)\n"
+    "Print this program's version.\n"
+    "examples:\n"
+    "  agentgit --version\n"
+    "  agentgit version\n";
+
+int version_command(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << version_help;
+    return 0;
+  }
   std::cout << "agentgit 0.1.0\n";
   return 0;
 }

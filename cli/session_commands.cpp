@@ -46,7 +46,8 @@ const subcommand session_table[] = {
     {"rm", "usage: agentgit session rm PATH\n"
            "Delete PATH from the work tree; a missing file is a no-op.\n"
            "examples:\n"
-           "  agentgit session rm build.log\n",
+           "  agentgit session rm build.log\n"
+           "  agentgit session rm src/old_parser.c --session 7f3a\n",
      session_rm},
     {"ls", "usage: agentgit session ls [PREFIX]\n"
            "List the work tree's files (path, size, type), optionally under PREFIX.\n"
@@ -75,12 +76,14 @@ const subcommand session_table[] = {
     {"log", "usage: agentgit session log [--limit N]\n"
             "The session's commits, newest first.\n"
             "examples:\n"
-            "  agentgit session log --limit 5\n",
+            "  agentgit session log --limit 5\n"
+            "  agentgit session log --session 7f3a --format json\n",
      session_log},
     {"touched", "usage: agentgit session touched\n"
                 "The files the session changed since its base, with their numbered hunks.\n"
                 "examples:\n"
-                "  agentgit session touched\n",
+                "  agentgit session touched\n"
+                "  agentgit session touched --session 7f3a --format json\n",
      session_touched},
     {"promote", "usage: agentgit session promote --target REPO [--branch B] ([--files A,B] [--hunk PATH#N ...] | --all) "
                 "--message TEXT\n"
@@ -93,7 +96,8 @@ const subcommand session_table[] = {
     {"sync", "usage: agentgit session sync\n"
              "Apply commits people pushed to the session's branch to the work tree now.\n"
              "examples:\n"
-             "  agentgit session sync\n",
+             "  agentgit session sync\n"
+             "  agentgit session sync --session 7f3a\n",
      session_sync},
     {"end", "usage: agentgit session end [--purge]\n"
             "End the session: the work tree goes, the repo stays (--purge removes it too).\n"
@@ -104,12 +108,14 @@ const subcommand session_table[] = {
     {"list", "usage: agentgit session list\n"
              "All sessions on the server.\n"
              "examples:\n"
+             "  agentgit session list\n"
              "  agentgit session list --format json\n",
      session_list},
     {"show", "usage: agentgit session show\n"
              "One session: state, head, work tree, last activity.\n"
              "examples:\n"
-             "  agentgit session show --session 7f3a\n",
+             "  agentgit session show\n"
+             "  agentgit session show --session 7f3a --format json\n",
      session_show},
     {"install-hooks", "usage: agentgit session install-hooks --runtime claude-code [--dir PROJECT] [--remove]\n"
                       "Add (or remove) the hook that checkpoints after every tool call to PROJECT/.claude/settings.json.\n"

@@ -7,7 +7,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace agentgit::cli {
 namespace {
@@ -48,6 +47,9 @@ bool needs_quotes(std::string_view s) {
   if (looks_numeric(s)) return true;
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
+    // \n \r \t must be quoted (§7.2); the other control characters are
+    // quoted too (the spec allows quoting any string) so they sit between
+    // visible delimiters.
     if (u < 0x20 || u == 0x7f) return true;
     switch (c) {
       case ',': case ':': case '"': case '\\': case '[': case ']': case '{': case '}':
@@ -58,6 +60,9 @@ bool needs_quotes(std::string_view s) {
   return false;
 }
 
+// The spec's five escapes (§7.1) and nothing else: a decoder must reject
+// any other, so every other byte, control characters included, goes in
+// as it is.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -67,14 +72,7 @@ std::string quoted(std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: out += c;
     }
   }
   return out + "\"";

@@ -3,8 +3,9 @@
 // strings quoted only when a reader could take them for something else.
 // Encoding only (agents read it; nothing here parses it), comma delimiter,
 // 2-space indentation, following the TOON specification
-// (github.com/toon-format/spec). One deviation, in the direction of JSON:
-// control characters other than \n, \r, \t are written as \u00XX.
+// (github.com/toon-format/spec). Quoted strings use only the spec's
+// escapes (\\ \" \n \r \t); other control characters are written as they
+// are, inside quotes (--format json shows them as \u00XX).
 #pragma once
 
 #include <boost/json/value.hpp>

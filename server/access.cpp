@@ -19,6 +19,18 @@ std::string_view verb_for(gitproto::access_level needs) {
 
 }  // namespace
 
+gitproto::access_level repo_level(const server_state& st, const auth::principal& who, std::string_view repo) {
+  if (!who.own_sessions || st.sessions.token_of_repo(std::string(repo)) == who.token_id)
+    return st.auth.level(who, repo);
+  return st.auth.anonymous_level();
+}
+
+auth::principal without_scope(const auth::principal& who) {
+  auth::principal out = who;
+  out.own_sessions = false;
+  return out;
+}
+
 string_response unauthorized(answer_style style, std::string_view why) {
   string_response res = error(style, http::status::unauthorized, "UNAUTHORIZED", why);
   res.set(http::field::www_authenticate, "Basic realm=\"agentgit\"");
@@ -27,13 +39,15 @@ string_response unauthorized(answer_style style, std::string_view why) {
 
 std::optional<string_response> deny(const server_state& st, const auth::principal& who, std::string_view repo,
                                     gitproto::access_level needs, answer_style style) {
-  if (st.auth.level(who, repo) >= needs) return std::nullopt;
+  if (repo_level(st, who, repo) >= needs) return std::nullopt;
   const std::string what = std::string(verb_for(needs)) + " repository " + std::string(repo);
   if (!who.user) return unauthorized(style, "authentication required to " + what);
   std::string message = "user " + who.user->name + " may not " + what;
   auth::principal without_token;
   without_token.user = who.user;
-  if (!who.token_id.empty() && st.auth.level(without_token, repo) >= needs)
+  if (who.own_sessions && st.auth.level(who, repo) >= needs)
+    message += " with this token (it reaches only the repos of the sessions it started)";
+  else if (!who.token_id.empty() && st.auth.level(without_token, repo) >= needs)
     message += " with this token (it is limited to " + std::string(auth::level_name(who.cap)) + ")";
   return error(style, http::status::forbidden, "FORBIDDEN", message);
 }

@@ -18,7 +18,17 @@ enum class answer_style { text, json };
 // 401 with `WWW-Authenticate: Basic realm="agentgit"`.
 string_response unauthorized(answer_style style, std::string_view why);
 
-// nullopt when `who` has `needs` on `repo`.
+// What `who` may do to `repo`: the authenticator's level, except that a
+// token scoped to its own sessions reaches only the repos of the sessions
+// it started (elsewhere it has what anonymous callers have).
+gitproto::access_level repo_level(const server_state& st, const auth::principal& who, std::string_view repo);
+
+// `who` as its user's rules and its token's access level allow, without
+// the own-sessions scope: what such a token starts a session with (it may
+// read the repo it copies and create the session's repo).
+auth::principal without_scope(const auth::principal& who);
+
+// nullopt when `who` has `needs` on `repo` (repo_level).
 std::optional<string_response> deny(const server_state& st, const auth::principal& who, std::string_view repo,
                                     gitproto::access_level needs, answer_style style);
 

@@ -44,7 +44,7 @@ string_response session_not_found(const std::string& id) {
 // the 404 of an unknown id: others' sessions are not revealed.
 std::optional<string_response> deny_session(const server_state& st, const auth::principal& who, const std::string& id,
                                             const std::string& repo, access_level needs) {
-  if (st.auth.level(who, repo) == access_level::none) return session_not_found(id);
+  if (repo_level(st, who, repo) == access_level::none) return session_not_found(id);
   return deny(st, who, repo, needs, answer_style::json);
 }
 

@@ -39,7 +39,7 @@ string_response health_response(const server_state& st) {
 string_response metrics_response(server_state& st, const auth::principal& who,
                                  const http::request<http::buffer_body>& req) {
   if (req.method() != http::verb::get) return method_not_allowed("GET");
-  if (!st.cfg.metrics_anonymous && st.auth.level(who, "*") != gitproto::access_level::admin) {
+  if (!st.cfg.metrics_anonymous && repo_level(st, who, "*") != gitproto::access_level::admin) {
     if (!who.user) return unauthorized(answer_style::text, "metrics need an admin's credentials");
     return text_response(http::status::forbidden, "metrics need admin access to every repository (\"*\")");
   }

@@ -86,6 +86,11 @@ api_response touched_files(server_state& st, const api_call& call) {
 }
 
 api_response promote(server_state& st, const api_call& call) {
+  // Promotion is for people: a token scoped to its own sessions (an
+  // agent's) never promotes, wherever it may write.
+  if (call.req.who.own_sessions)
+    return api_error(http::status::forbidden, "FORBIDDEN",
+                     "a token scoped to its own sessions cannot promote: a person approves with their own credentials");
   auto parsed = read_request(call.req);
   if (auto* refused = std::get_if<string_response>(&parsed)) return std::move(*refused);
   const auto& req = std::get<sessions::promote_request>(parsed);

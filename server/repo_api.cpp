@@ -27,7 +27,7 @@ json::object repo_json(const server_state& st, const api_request& req, const ses
 api_response list_repos(server_state& st, const api_call& call) {
   json::array repos;
   for (const auto& info : st.repos.list())
-    if (st.auth.level(call.req.who, info.name) >= access_level::read) repos.push_back(repo_json(st, call.req, info));
+    if (repo_level(st, call.req.who, info.name) >= access_level::read) repos.push_back(repo_json(st, call.req, info));
   return json_response(http::status::ok, json::object{{"repos", std::move(repos)}});
 }
 

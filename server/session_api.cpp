@@ -105,7 +105,7 @@ string_response end(server_state& st, const std::string& id, bool purge) {
 api_response list_sessions(server_state& st, const api_call& call) {
   json::array all;
   for (const auto& s : st.sessions.list()) {
-    if (st.auth.level(call.req.who, s.repo) < access_level::read) continue;
+    if (repo_level(st, call.req.who, s.repo) < access_level::read) continue;
     // A list shows the start of each task; GET /sessions/ID all of it.
     json::object o = session_json(st, call.req, s);
     if (s.task.size() > sessions::task_preview_bytes) {
@@ -124,7 +124,11 @@ api_response start_session(server_state& st, const api_call& call) {
   auto parsed = body_object(req, false);
   if (auto* err = std::get_if<string_response>(&parsed)) return std::move(*err);
   const auto& o = std::get<json::object>(parsed);
+  // A token scoped to its own sessions starts one as its user's rules
+  // allow; the session is then its own (start.token).
+  const auth::principal starter = without_scope(req.who);
   sessions::start_request start;
+  start.token = req.who.token_id;
   auto task = string_field(o, "task");
   if (!task || task->empty()) return bad_field("MISSING_TASK", "\"task\" (a non-empty string) is required");
   start.task = *task;
@@ -139,7 +143,7 @@ api_response start_session(server_state& st, const api_call& call) {
     start.from_branch = string_field(from->as_object(), "branch");
     // Copying a repo is reading it. An invalid name is the store's to report.
     if (auto src = gitproto::canonical_repo_name(*start.from_repo))
-      if (auto denied = deny(st, req.who, *src, access_level::read, answer_style::json)) return std::move(*denied);
+      if (auto denied = deny(st, starter, *src, access_level::read, answer_style::json)) return std::move(*denied);
   }
   if (auto mode = string_field(o, "commit_mode")) {
     start.mode = sessions::parse_record_mode(*mode);
@@ -148,7 +152,7 @@ api_response start_session(server_state& st, const api_call& call) {
   // The repo name (session-ID by default) is only known inside start().
   std::optional<string_response> refusal;
   start.may_create = [&](const std::string& repo) {
-    refusal = deny(st, req.who, repo, access_level::write, answer_style::json);
+    refusal = deny(st, starter, repo, access_level::write, answer_style::json);
     return !refusal;
   };
   try {

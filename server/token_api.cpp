@@ -14,7 +14,11 @@ namespace json = boost::json;
 using gitproto::access_level;
 
 json::object token_json(const auth::token_info& t) {
-  return json::object{{"id", t.id}, {"name", t.name}, {"access", auth::level_name(t.cap)}, {"created", t.created}};
+  return json::object{{"id", t.id},
+                      {"name", t.name},
+                      {"access", auth::level_name(t.cap)},
+                      {"scope", auth::scope_name(t.scope)},
+                      {"created", t.created}};
 }
 
 // A token store that could not save: the details (paths) go to the log,
@@ -29,7 +33,9 @@ string_response token_store_failure(const auth::token_error& e) {
 
 api_response list_tokens(server_state& st, const api_call& call) {
   json::array all;
-  for (const auto& t : st.tokens.list(call.req.who.user->name)) all.push_back(token_json(t));
+  // A token scoped to its own sessions sees only itself.
+  for (const auto& t : st.tokens.list(call.req.who.user->name))
+    if (!call.req.who.own_sessions || t.id == call.req.who.token_id) all.push_back(token_json(t));
   return json_response(http::status::ok, json::object{{"tokens", std::move(all)}});
 }
 
@@ -58,8 +64,14 @@ api_response issue_token(server_state& st, const api_call& call) {
       return api_error(http::status::bad_request, "INVALID_ACCESS", "\"access\" must be \"read\", \"write\" or \"admin\"");
     cap = *lv;
   }
+  auth::token_scope scope = auth::token_scope::all;
+  if (const auto* v = body.as_object().if_contains("scope")) {
+    const auto s = v->is_string() ? auth::parse_scope(std::string_view(v->as_string())) : std::nullopt;
+    if (!s) return api_error(http::status::bad_request, "INVALID_SCOPE", "\"scope\" must be \"all\" or \"own-sessions\"");
+    scope = *s;
+  }
   try {
-    const auto issued = st.tokens.issue(user, name, cap);
+    const auto issued = st.tokens.issue(user, name, cap, scope);
     json::object o = token_json(issued.info);
     o["token"] = issued.secret;
     o["user"] = user;
@@ -74,6 +86,8 @@ api_response revoke_token(server_state& st, const api_call& call) {
   const std::string& id = call.params.token;
   // A token may revoke itself and tokens no stronger than itself: a
   // leaked read token cannot take away its owner's admin token.
+  if (who.own_sessions && id != who.token_id)
+    return api_error(http::status::forbidden, "FORBIDDEN", "a token scoped to its own sessions may revoke only itself");
   for (const auto& t : st.tokens.list(who.user->name))
     if (t.id == id && t.cap > who.cap && t.id != who.token_id)
       return api_error(http::status::forbidden, "FORBIDDEN", "a token cannot revoke a token with more access than its own");

@@ -42,6 +42,7 @@ std::string encode_session(const session_info& s) {
                  {"commit_mode", name_of(s.mode)},
                  {"base", s.base}};
   if (s.from) o["from"] = json::object{{"repo", s.from->repo}, {"branch", s.from->branch}};
+  if (!s.token.empty()) o["token"] = s.token;
   return json::serialize(o);
 }
 
@@ -63,6 +64,7 @@ session_info decode_session(std::string_view text) {
   s.mode = parse_record_mode(json::value_to<std::string>(o.at("commit_mode"))).value_or(record_mode::every_call);
   // Files written before the base was kept have neither (session_info.base).
   if (const auto* base = o.if_contains("base")) s.base = json::value_to<std::string>(*base);
+  if (const auto* token = o.if_contains("token")) s.token = json::value_to<std::string>(*token);
   if (const auto* from = o.if_contains("from")) {
     const json::object& f = from->as_object();
     s.from = session_origin{json::value_to<std::string>(f.at("repo")), json::value_to<std::string>(f.at("branch"))};

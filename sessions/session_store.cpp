@@ -116,6 +116,7 @@ session_info session_store::start(const start_request& req) {
   s->info.id = new_session_id();
   s->info.task = req.task;
   s->info.mode = req.mode.value_or(default_mode_);
+  s->info.token = req.token;
   if (req.name) {
     auto name = gitproto::canonical_repo_name(*req.name);
     if (!name) throw session_error(session_errc::invalid_name, "invalid repository name: " + *req.name);
@@ -233,6 +234,13 @@ std::optional<std::string> session_store::session_of_repo(const std::string& rep
   for (auto& [id, s] : sessions_)
     if (s->info.repo == repo) return id;
   return std::nullopt;
+}
+
+std::string session_store::token_of_repo(const std::string& repo) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, s] : sessions_)
+    if (s->info.repo == repo) return s->info.token;  // both fixed before the session is listed
+  return {};
 }
 
 namespace {

@@ -45,6 +45,9 @@ class session_store {
   session_info get(const std::string& id);
   // The session whose repo is `repo`, if any (to announce pushes).
   std::optional<std::string> session_of_repo(const std::string& repo);
+  // The id of the token that started the session whose repo is `repo`; ""
+  // when no token did or no session has that repo.
+  std::string token_of_repo(const std::string& repo) const;
 
   turn_result checkpoint(const std::string& id, const checkpoint_request& req);
   turn_result sync(const std::string& id, const std::string& user = "anonymous");

@@ -162,6 +162,9 @@ struct session_info {
   // kept: then the first commit of the head's first-parent line.
   std::string base;
   std::optional<session_origin> from;  // the repo and branch it copied, if any
+  // The id of the API token that started it ("" for a password or no
+  // credentials): a token scoped to its own sessions reaches this one.
+  std::string token;
   session_state state = session_state::active;
   std::int64_t created = 0;  // unix seconds
   std::int64_t last_activity = 0;
@@ -178,6 +181,7 @@ struct start_request {
   std::optional<std::string> from_repo;
   std::optional<std::string> from_branch;
   std::optional<record_mode> mode;
+  std::string token;  // the id of the API token starting it, if one is (session_info.token)
   // Asked with the repo name the session will get (the default one is only
   // known here) before anything is created; false refuses the start.
   std::function<bool(const std::string& repo)> may_create;

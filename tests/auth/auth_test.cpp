@@ -168,6 +168,23 @@ TEST_CASE("tokens are stored hashed, listed per user, revocable and survive a re
     std::ofstream(file) << "not json";
     CHECK_THROWS_AS(token_store{file}, token_error);
   }
+  SUBCASE("a scope is stored, read back, and absent means all") {
+    token_store store(dir.path / "scoped.json");
+    const auto own = store.issue("alice", "agent", access_level::write, token_scope::own_sessions);
+    const auto all = store.issue("alice", "laptop", access_level::write);
+    CHECK(store.find(own.secret)->scope == token_scope::own_sessions);
+    token_store reloaded(dir.path / "scoped.json");
+    CHECK(reloaded.find(own.secret)->scope == token_scope::own_sessions);
+    CHECK(reloaded.find(all.secret)->scope == token_scope::all);
+    CHECK(read_all(dir.path / "scoped.json").find("\"scope\":\"own-sessions\"") != std::string::npos);
+    std::ofstream(dir.path / "bad-scope.json")
+        << R"({"tokens":[{"id":"a","user":"u","name":"","access":"read","created":1,"sha256":"x","scope":"mine"}]})";
+    CHECK_THROWS_AS(token_store{dir.path / "bad-scope.json"}, token_error);
+    CHECK(parse_scope("own-sessions") == token_scope::own_sessions);
+    CHECK(parse_scope("all") == token_scope::all);
+    CHECK_FALSE(parse_scope("own_sessions"));
+    CHECK(scope_name(token_scope::own_sessions) == "own-sessions");
+  }
   SUBCASE("a user's tokens are bounded") {
     token_store store(dir.path / "many.json");
     for (std::size_t i = 0; i < token_store::max_per_user; ++i) store.issue("carol", "", access_level::read);
@@ -232,7 +249,14 @@ TEST_CASE("the authenticator: Basic, tokens, anonymous, and levels") {
       CHECK(r->who.name() == "bob");
       CHECK(r->who.token_id == t.info.id);
       CHECK(auth.level(r->who, "bob-1") == access_level::read);  // capped
+      CHECK_FALSE(r->who.own_sessions);
     }
+    const auto own = tokens.issue("bob", "agent", access_level::write, token_scope::own_sessions);
+    const auto scoped = auth.quick("Bearer " + own.secret);
+    REQUIRE(scoped);
+    REQUIRE(scoped->ok);
+    CHECK(scoped->who.own_sessions);
+    CHECK(scoped->who.token_id == own.info.id);
     const auto orphan = tokens.issue("zed", "", access_level::admin);  // no such user configured
     CHECK_FALSE(auth.quick("Bearer " + orphan.secret)->ok);
     tokens.revoke("bob", t.info.id);

@@ -49,7 +49,19 @@ TEST_CASE("toon: escapes inside quotes") {
   CHECK(toon_string("two\nlines") == "\"two\\nlines\"");
   CHECK(toon_string("tab\there") == "\"tab\\there\"");
   CHECK(toon_string("cr\r") == "\"cr\\r\"");
-  CHECK(toon_string(std::string("bell\x07", 5)) == "\"bell\\u0007\"");
+}
+
+TEST_CASE("toon: other control characters go inside quotes unescaped") {
+  // The spec has no escape for them (a decoder must reject \u0007), so a
+  // conforming encoder writes them as they are; quoted all the same.
+  CHECK(toon_string(std::string("bell\x07", 5)) == std::string("\"bell\x07\"", 7));
+  CHECK(toon_string(std::string("nul\0x", 5)) == std::string("\"nul\0x\"", 7));
+  CHECK(toon_string(std::string("esc\x1b[0m", 7)) == std::string("\"esc\x1b[0m\"", 9));
+  CHECK(toon_string("del\x7f") == "\"del\x7f\"");
+  CHECK(toon_string(std::string("\x01", 1)) == std::string("\"\x01\"", 3));
+  // The only backslashes in the output are the spec's escapes.
+  const std::string all = toon_string(std::string("\x01\x02\x1f\x7f\\\n", 6));
+  CHECK(all == std::string("\"\x01\x02\x1f\x7f\\\\\\n\"", 10));
 }
 
 TEST_CASE("toon: keys") {

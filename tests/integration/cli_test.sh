@@ -126,7 +126,9 @@ grep -q '^Exit-Code: 3$' <<<"$body" || fail "exec: Exit-Code trailer: $body"
 ag session exec "${S[@]}" -- true
 assert_eq 0 "$RC" "exec of a succeeding command"
 ag session exec "${S[@]}" -- no-such-command-xyz
-assert_eq "127 EXEC_FAILED" "$RC $(field code)" "exec of a missing command"
+expect_error EXEC_FAILED 127 "exec of a missing command"
+assert_eq "cannot run no-such-command-xyz: No such file or directory" "$(field error)" "EXEC_FAILED: the error line"
+grep -q "^help\[1\]: .*sh -c" <<<"$OUT" || fail "EXEC_FAILED: the help line points at sh -c: $OUT"
 ag session exec "${S[@]}" make
 expect_error USAGE 2 "exec without --"
 pass "exec: status, stdout and stderr pass through; one commit with the command line"
@@ -179,11 +181,31 @@ assert_eq SERVER_UNREACHABLE "$(jq_get code <<<"$OUT")" "JSON error: code"
 [ -n "$(jq_get error <<<"$OUT")" ] && [ "$(jq_get help <<<"$OUT")" != "[]" ] || fail "JSON error: $OUT"
 ag --server http://127.0.0.1:1
 assert_eq "0 false SERVER_UNREACHABLE" "$RC $(field reachable) $(field code)" "home view of a closed port"
-ag session start --help
-assert_eq 0 "$RC" "--help"
-grep -q '^usage: agentgit session start' <<<"$OUT" || fail "--help: $OUT"
-[ "$(grep -c '^  agentgit ' <<<"$OUT")" -ge 2 ] || fail "--help: at least two examples: $OUT"
 pass "errors: NOT_FOUND, VALIDATION_FAILED, USAGE, SERVER_UNREACHABLE (TOON and JSON)"
+
+# ---- --help on every command: short, a usage line, 2-3 examples -------------------
+# The session subcommands come from `session --help` itself, so a new one
+# without help fails here.
+ag session --help </dev/null
+session_subs=$(sed -n 's/^commands: //p' <<<"$OUT")
+[ "$(wc -w <<<"$session_subs")" -ge 16 ] || fail "session --help lists its subcommands: $OUT"
+help_commands=("" session repo "repo list" "repo create" "repo show" hook "hook claude-code" "hook post-receive"
+  mcp serve hash-password version)
+for sub in $session_subs; do help_commands+=("session $sub"); done
+for cmd in "${help_commands[@]}"; do
+  read -ra words <<<"$cmd"
+  for flag in --help -h; do
+    ag "${words[@]}" "$flag" </dev/null
+    what="agentgit${cmd:+ $cmd} $flag"
+    assert_eq 0 "$RC" "$what: exit status (stderr: $ERR)"
+    grep -q "^usage: agentgit${cmd:+ $cmd}\b" <<<"$OUT" || fail "$what: no usage line for the command: $OUT"
+    # Example lines: the indented lines after "examples:", each an agentgit command line.
+    examples=$(awk '/^examples:$/ { on = 1; next } on && /^  .*agentgit / { n++ } END { print n + 0 }' <<<"$OUT")
+    [ "$examples" -ge 2 ] && [ "$examples" -le 3 ] || fail "$what: $examples examples, want 2-3: $OUT"
+    [ "$(wc -l <<<"$OUT")" -le 25 ] || fail "$what: $(wc -l <<<"$OUT") lines, want at most 25: $OUT"
+  done
+done
+pass "--help and -h on all ${#help_commands[@]} commands: exit 0, a usage line, 2-3 examples, at most 25 lines"
 
 # ---- promotion: two files and one hunk of a third, then a baseline conflict ---------
 ag repo create shop
@@ -227,7 +249,22 @@ ag session promote "${P[@]}" --target shop --hunk 'c.txt#9' --message m
 expect_error VALIDATION_FAILED 2 "an unknown hunk"
 ag session promote "${P[@]}" --target nope --all --message m
 expect_error NOT_FOUND 1 "an unknown target repo"
-pass "promote through the CLI: two files and one hunk in a clone of shop; BASELINE_CONFLICT writes nothing"
+# --all onto another branch: stable is shop as the session found it.
+ag session show "${P[@]}"
+shop_base=$(field base)
+shop_head=$(field head)
+git -C "$WORK/shop" push -q origin "$shop_base:refs/heads/stable"
+ag session promote "${P[@]}" --target shop --branch stable --all --message "Shop: all of it"
+assert_eq "0 promoted stable" "$RC $(field result) $(field branch)" "promote --all --branch stable ($OUT)"
+grep -qx 'files\[3\]: a.txt,b.txt,c.txt' <<<"$OUT" || fail "promote --all: every touched file: $OUT"
+assert_eq "$tip" "$(git ls-remote "$BASE/repos/shop.git" refs/heads/main | cut -f1)" "promote --branch stable leaves main alone"
+git clone -q -b stable "$BASE/repos/shop.git" "$WORK/stable"
+assert_eq "A2 B" "$(cat "$WORK/stable/a.txt") $(cat "$WORK/stable/b.txt")" "stable: a.txt and b.txt from the session"
+seq 1 30 | sed -e 's/^2$/two/' -e 's/^25$/25!/' | cmp - "$WORK/stable/c.txt" || fail "stable: all of c.txt"
+assert_eq "$shop_base" "$(git -C "$WORK/stable" rev-parse HEAD~1)" "stable: one commit on the base"
+git -C "$WORK/stable" log -1 --format=%B | grep -qx "Promoted-From: $shop_id@$shop_head" ||
+  fail "stable: no Promoted-From trailer: $(git -C "$WORK/stable" log -1 --format=%B)"
+pass "promote through the CLI: two files and one hunk in a clone of shop; BASELINE_CONFLICT writes nothing; --all onto --branch stable"
 
 # ---- hook claude-code --------------------------------------------------------------
 hook_input() {  # TOOL_USE_ID CWD

@@ -4,8 +4,10 @@
 # one hunk of the third, checked in a fresh clone of prod with its
 # Promoted-From trailer; touched and the diff's files; a baseline conflict
 # (someone pushed to a chosen file: 409, prod unchanged); re-promotion after
-# further edits; a no-op; every error code; and access: an agent user who
-# may write only agent-* and session repos gets 403 promoting into prod.
+# further edits; a no-op; every error code; "all" onto a non-default
+# branch; and access: an agent user who may write only agent-* and session
+# repos gets 403 promoting into prod, and a token scoped to its own sessions
+# reaches those sessions' repos and nothing else (no promotion at all).
 source "$(dirname "$0")/lib.sh"
 
 # post PATH JSON [curl args...]: sets CODE; the body is in $WORK/body.
@@ -156,6 +158,27 @@ assert_eq "promoted main" "$(echo "$r" | py 'd["result"] + " " + d["branch"]')" 
 assert_eq "A2" "$(git clone -q "$BASE/repos/empty.git" "$WORK/empty" && cat "$WORK/empty/a.txt")" "the empty target's content"
 pass "errors: MISSING_TARGET, INVALID_TARGET, REPO_NOT_FOUND, MISSING_MESSAGE, INVALID_MESSAGE, INVALID_PROMOTE, NOT_TOUCHED, UNKNOWN_HUNK, BRANCH_NOT_FOUND, NOTHING_TO_PROMOTE, CONFLICT"
 
+# ---- "all": true onto a branch other than the default ---------------------------------
+# release is prod as the session found it; "all" writes every touched file
+# there as one commit, and main does not move.
+git -C "$WORK/person" push -q origin "$base:refs/heads/release"
+main_before=$(prod_tip)
+head_now=$(api GET "/api/v1/sessions/$id" | json_get head)
+r=$(api POST "$P" '{"target":"prod","branch":"release","all":true,"message":"Release: everything"}')
+assert_eq "promoted release a.txt,b.txt,c.txt,d.txt,e/f.txt" \
+  "$(echo "$r" | py '" ".join([d["result"], d["branch"], ",".join(d["files"])])')" "promote all onto release"
+assert_eq "$main_before" "$(prod_tip)" "promoting onto release leaves main alone"
+git clone -q -b release "$BASE/repos/prod.git" "$WORK/release"
+assert_eq "$(echo "$r" | json_get commit)" "$(git -C "$WORK/release" rev-parse HEAD)" "release's tip is the promotion"
+assert_eq "$base" "$(git -C "$WORK/release" rev-parse HEAD~1)" "one commit on top of release"
+for f in a.txt b.txt c.txt d.txt e/f.txt; do
+  cmp "$wd/$f" "$WORK/release/$f" || fail "release: $f is not the session's"
+done
+assert_eq "Release: everything" "$(git -C "$WORK/release" log -1 --format=%s)" "release: commit message"
+assert_eq "$id@$head_now" "$(git -C "$WORK/release" log -1 --format='%(trailers:key=Promoted-From,valueonly,separator=)')" \
+  "release: Promoted-From trailer"
+pass "\"all\": true onto a non-default branch: every touched file in one commit on release, seen in a clone"
+
 # ---- a promotion racing a push: each lands whole or is refused, nothing lost ---------
 # A person pushes p.txt while the agent's r.bin is promoted, eight times. The
 # branch moves by compare-and-swap, so in each round either the promotion
@@ -246,3 +269,65 @@ assert_eq "200 promoted" "$CODE $(body_get result)" "a person with write on prod
 assert_eq "A3" "$(git --git-dir="$DATA/repos/prod.git" show main:a.txt)" "a.txt as the person promoted it"
 grep -q "\"via\":\"promote\",\"user\":\"alice\"" "$DATA/audit.log" || fail "the audit line names the person"
 pass "access: promoting needs write on the target (403 for an agent limited to agent-* and session repos)"
+
+# ---- a token scoped to its own sessions: those sessions' repos and nothing else ------
+post /api/v1/tokens '{"name":"agent-a","access":"write","scope":"own-sessions"}' -u "bot:$PW"
+assert_eq "201 own-sessions write" "$CODE $(body_get scope) $(body_get access)" "an own-sessions token is issued"
+own=$(body_get token)
+own_id=$(body_get id)
+post /api/v1/tokens '{"name":"agent-b","scope":"own-sessions"}' -u "bot:$PW"
+other=$(body_get token)
+expect_error 400 INVALID_SCOPE "an unknown scope" /api/v1/tokens '{"scope":"mine"}' -u "bot:$PW"
+OWN=(-H "Authorization: Bearer $own")
+# Its session: started (copying a repo its user may read), written,
+# checkpointed, cloned and pushed with the token.
+post /api/v1/sessions '{"task":"Scoped work","from":{"repo":"agent-scratch"}}' "${OWN[@]}"
+assert_eq 201 "$CODE" "an own-sessions token starts a session: $(cat "$WORK/body")"
+sid=$(body_get id)
+srepo=$(body_get repo)
+assert_eq "$own_id" "$(py 'd["token"]' <"$DATA/sessions/$sid.json")" "the session's metadata names the token that started it"
+scode=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "${OWN[@]}" --data-binary 'scoped' "$BASE/api/v1/sessions/$sid/files/s.txt")
+assert_eq 200 "$scode" "the token writes a file in its session"
+post "/api/v1/sessions/$sid/checkpoint" '{"tool":"Write","summary":"s.txt"}' "${OWN[@]}"
+assert_eq "200 committed" "$CODE $(body_get result)" "the token checkpoints its session"
+authed=${BASE/http:\/\//http:\/\/bot:$own@}
+git clone -q "$authed/repos/$srepo.git" "$WORK/scoped" || fail "the token clones its session's repo"
+assert_eq "scoped A2" "$(cat "$WORK/scoped/s.txt") $(cat "$WORK/scoped/a.txt")" "the clone has the session's files"
+printf 'pushed\n' >"$WORK/scoped/p.txt"
+git -C "$WORK/scoped" add p.txt && git -C "$WORK/scoped" commit -q -m "pushed by the agent"
+git -C "$WORK/scoped" push -q origin HEAD 2>"$WORK/push.err" || fail "the token pushes to its session's repo: $(cat "$WORK/push.err")"
+assert_eq "$srepo" "$(curl -s "${OWN[@]}" "$BASE/api/v1/sessions" | py '",".join(s["repo"] for s in d["sessions"])')" \
+  "the token lists only its own session"
+assert_eq "$srepo" "$(curl -s "${OWN[@]}" "$BASE/api/v1/repos" | py '",".join(r["name"] for r in d["repos"])')" \
+  "the token lists only its own session's repo"
+# Another token of the same user, and the user's own session: out of reach.
+post /api/v1/sessions '{"task":"Other agent"}' -H "Authorization: Bearer $other"
+assert_eq 201 "$CODE" "the other scoped token starts its own session"
+osid=$(body_get id)
+orepo=$(body_get repo)
+assert_eq 404 "$(http_status GET "/api/v1/sessions/$osid" "${OWN[@]}")" "another token's session is not found"
+post "/api/v1/sessions/$osid/checkpoint" '{"tool":"Write","summary":"x"}' "${OWN[@]}"
+assert_eq "404 SESSION_NOT_FOUND" "$CODE $(body_get code)" "no checkpoint in another token's session"
+assert_eq 404 "$(http_status GET "/api/v1/sessions/$id" "${OWN[@]}")" "a session the token did not start is not found"
+assert_eq 403 "$(http_status GET "/repos/$orepo.git/info/refs?service=git-upload-pack" -u "bot:$own")" \
+  "another token's session repo cannot be fetched"
+git clone -q "$authed/repos/$orepo.git" "$WORK/not-mine" 2>/dev/null && fail "the token cloned another token's session repo"
+assert_eq 403 "$(http_status GET "/repos/agent-scratch.git/info/refs?service=git-upload-pack" -u "bot:$own")" \
+  "the repo it started from is not readable after the start"
+post /api/v1/repos '{"name":"agent-new"}' "${OWN[@]}"
+assert_eq "403 FORBIDDEN" "$CODE $(body_get code)" "the token creates no repo"
+grep -q "sessions it started" "$WORK/body" || fail "the refusal names the scope: $(cat "$WORK/body")"
+# No promotion, even where its user may write; no minting; only itself to see and revoke.
+expect_error 403 FORBIDDEN "an own-sessions token promoting" "/api/v1/sessions/$sid/promote" \
+  '{"target":"agent-scratch","all":true,"message":"m"}' "${OWN[@]}"
+expect_error 403 FORBIDDEN "an own-sessions token minting a token" /api/v1/tokens '{"name":"x"}' "${OWN[@]}"
+assert_eq "$own_id" "$(curl -s "${OWN[@]}" "$BASE/api/v1/tokens" | py '",".join(t["id"] for t in d["tokens"])')" \
+  "the token sees only itself"
+other_id=$(curl -s -H "Authorization: Bearer $other" "$BASE/api/v1/tokens" | py 'd["tokens"][0]["id"]')
+assert_eq 403 "$(http_status DELETE "/api/v1/tokens/$other_id" "${OWN[@]}")" "the token revokes no other token"
+# Its user, with the password, still reaches every session.
+post "/api/v1/sessions/$sid/checkpoint" '{"tool":"Review","summary":"by bot"}' -u "bot:$PW"
+assert_eq 200 "$CODE" "the user reaches the token's session"
+assert_eq 204 "$(http_status DELETE "/api/v1/tokens/$own_id" "${OWN[@]}")" "the token revokes itself"
+assert_eq 401 "$(http_status GET "/api/v1/sessions/$sid" "${OWN[@]}")" "a revoked token"
+pass "an own-sessions token: starts, writes, checkpoints, clones and pushes its session; 404/403 elsewhere; no promote, no minting"

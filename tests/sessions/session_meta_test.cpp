@@ -23,6 +23,7 @@ TEST_CASE("session_meta: a session survives encode and decode, state and mode by
   s.mode = record_mode::on_change;
   s.base = std::string(40, 'b');
   s.from = session_origin{"prod", "release/1"};
+  s.token = "00112233aabbccdd";
   const std::string text = encode_session(s);
   CHECK(text.find("\"state\":\"idle\"") != std::string::npos);
   CHECK(text.find("\"commit_mode\":\"on-change\"") != std::string::npos);
@@ -40,6 +41,7 @@ TEST_CASE("session_meta: a session survives encode and decode, state and mode by
   REQUIRE(back.from);
   CHECK(back.from->repo == "prod");
   CHECK(back.from->branch == "release/1");
+  CHECK(back.token == "00112233aabbccdd");
 }
 
 TEST_CASE("session_meta: a file written before base and from were kept still loads") {
@@ -48,9 +50,13 @@ TEST_CASE("session_meta: a file written before base and from were kept still loa
       R"("state":"active","created":1,"last_activity":2,"commit_mode":"every-call"})");
   CHECK(s.base.empty());
   CHECK_FALSE(s.from);
+  CHECK(s.token.empty());
   session_info fresh;
   fresh.id = "0123456789ab";
   CHECK_FALSE(decode_session(encode_session(fresh)).from);
+  // No token started it: nothing stored, nothing read back.
+  CHECK(encode_session(fresh).find("\"token\"") == std::string::npos);
+  CHECK(decode_session(encode_session(fresh)).token.empty());
 }
 
 TEST_CASE("session_meta: what is not a session description is refused") {
