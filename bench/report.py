@@ -12,7 +12,7 @@ import statistics
 import sys
 
 SERVERS = ("agentgit", "http-backend")
-OPS = ("ls_remote", "clone", "clone_depth1", "fetch_noop", "push_5mb", "pack_stream", "clone_crowd")
+OPS = ("ls_remote", "clone", "clone_depth1", "fetch_noop", "push_5mb", "pack_stream", "clone_crowd", "clone_crowd_warm")
 
 
 def fmt_ms(s):
