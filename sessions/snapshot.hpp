@@ -121,7 +121,6 @@ class snapshotter {
   void dir_unreadable(dir_node& node, const std::string& rel, const std::string& why, snapshot_result& out);
   int open_dir(const std::string& rel) const;
   void add_watch(const std::string& rel);
-  bool tracked(const std::string& rel, bool is_dir);
   std::optional<recorded_file> base_file(const std::string& rel);
   void mark_dirty(const std::string& rel);
   void invalidate(const std::string& path);
