@@ -1,6 +1,12 @@
 // libgit2 helpers of the session engine: see git_ops.hpp.
 #include "sessions/git_ops.hpp"
 
+#include <dirent.h>
+
+#include <cstring>
+
+#include "base/unique_dir.hpp"
+
 namespace agentgit::sessions {
 
 void check(int rc, const std::string& what) {
@@ -118,6 +124,32 @@ bool is_ignored(git_repository* repo, const std::string& rel, bool is_dir) {
   const std::string path = is_dir ? rel + "/" : rel;
   if (git_ignore_path_is_ignored(&ignored, repo, path.c_str()) < 0) return false;
   return ignored != 0;
+}
+
+std::size_t oid_hash::operator()(const git_oid& id) const noexcept {
+  std::size_t h;  // object ids are hashes already: their first bytes will do
+  std::memcpy(&h, id.id, sizeof h);
+  return h;
+}
+
+oid_set loose_object_ids(git_repository* repo) {
+  oid_set out;
+  const std::string objects = std::string(git_repository_path(repo)) + "objects/";
+  static constexpr char digits[] = "0123456789abcdef";
+  char hex_id[GIT_OID_HEXSZ + 1] = {};
+  for (int i = 0; i < 256; ++i) {
+    hex_id[0] = digits[i >> 4];
+    hex_id[1] = digits[i & 15];
+    const base::unique_dir dir(::opendir((objects + std::string(hex_id, 2)).c_str()));
+    if (!dir) continue;
+    while (const struct dirent* e = ::readdir(dir.get())) {
+      if (std::strlen(e->d_name) != GIT_OID_HEXSZ - 2) continue;
+      std::memcpy(hex_id + 2, e->d_name, GIT_OID_HEXSZ - 2);
+      git_oid id;
+      if (git_oid_fromstrn(&id, hex_id, GIT_OID_HEXSZ) == 0) out.insert(id);
+    }
+  }
+  return out;
 }
 
 }  // namespace agentgit::sessions

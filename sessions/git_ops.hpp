@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "sessions/git_ptr.hpp"
@@ -30,6 +31,18 @@ git_oid make_commit(git_repository* repo, const identity& who, const git_oid& tr
                     const std::vector<git_oid>& parent_ids, const std::string& message);
 // The id of the empty tree, written to the repository.
 git_oid empty_tree(git_repository* repo);
+
+// The ids of the repo's loose objects, from one listing of each of
+// objects/00..ff: where many ids are to be checked, far cheaper than an
+// existence check each (libgit2 makes one access(2) per loose id).
+struct oid_hash {
+  std::size_t operator()(const git_oid& id) const noexcept;
+};
+struct oid_equal {
+  bool operator()(const git_oid& a, const git_oid& b) const noexcept { return git_oid_equal(&a, &b) != 0; }
+};
+using oid_set = std::unordered_set<git_oid, oid_hash, oid_equal>;
+oid_set loose_object_ids(git_repository* repo);
 
 tree_ptr tree_of_commit(git_repository* repo, const git_oid& commit_id);
 tree_ptr lookup_tree(git_repository* repo, const git_oid& tree_id);

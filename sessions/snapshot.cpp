@@ -597,8 +597,12 @@ bool snapshotter::load() {
   if (!entries || git_repository_odb(&raw_odb, repo_) < 0) return false;
   const odb_ptr odb(raw_odb);
   auto loaded = std::make_unique<dir_node>();
+  // Most blobs of a busy work tree are loose: listing them beats an
+  // access(2) per entry (0.5 s for 100,000 files).
+  oid_set loose;
+  if (entries->size() >= 1024) loose = loose_object_ids(repo_);
   for (const auto& [path, f] : *entries)
-    if (git_odb_exists(odb.get(), &f.oid)) loaded->add_file(path, f);
+    if (loose.contains(f.oid) || git_odb_exists(odb.get(), &f.oid)) loaded->add_file(path, f);
   tree_ = std::move(loaded);
   return true;
 }
