@@ -64,7 +64,12 @@ def main():
         json.dump(result, f, indent=2)
         f.write("\n")
 
-    # The table.
+    # The repos, then the table.
+    for name in meta["repo_order"]:
+        r = meta.get("repos", {}).get(name)
+        if r:
+            print("%s: %s KiB packed, %s refs, %s commits on main" % (name, r["pack_kib"], r["refs"], r["commits_on_main"]))
+    print()
     head = ("repo", "operation", "agentgit", "http-backend", "ratio")
     lines = [head]
     for r in rows:
