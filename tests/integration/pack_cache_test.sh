@@ -116,7 +116,10 @@ post_fetch() {  # BODY OUT [curl args...]
 }
 fetch_body "$WORK/body-a" thin-pack
 # A slow reader that goes away, and a reader of the same answer that stays.
-post_fetch "$WORK/body-a" "$WORK/slow.out" --limit-rate 20k &
+# (curl itself in the background, not a function running it: killing a
+# subshell would leave curl holding the test's output open.)
+curl -s -o "$WORK/slow.out" -X POST -H 'Git-Protocol: version=2' -H 'Content-Type: application/x-git-upload-pack-request' \
+  --data-binary "@$WORK/body-a" --limit-rate 20k "$BASE/repos/crowd.git/git-upload-pack" &
 slow=$!
 sleep 0.5
 post_fetch "$WORK/body-a" "$WORK/fast.out" || fail "the second reader's fetch failed"
