@@ -119,13 +119,18 @@ pack_cache::reader::reader(std::shared_ptr<entry> e, std::function<void()> wake)
 
 pack_cache::reader::~reader() { entry_->remove(this); }
 
+pack_cache::reader::state pack_cache::entry::state_locked() const {
+  reader::state s;
+  s.now = phase_;
+  s.exit_code = exit_code_;
+  s.why = why_;
+  return s;
+}
+
 pack_cache::reader::state pack_cache::reader::read(char* out, std::size_t max) {
   entry& e = *entry_;
   std::unique_lock lock(e.mutex_);
-  state s;
-  s.now = e.phase_;
-  s.exit_code = e.exit_code_;
-  s.why = e.why_;
+  state s = e.state_locked();
   waiting_ = false;
   if (offset_ < e.size_) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max, e.size_ - offset_));
@@ -150,10 +155,7 @@ pack_cache::reader::state pack_cache::reader::read(char* out, std::size_t max) {
 pack_cache::reader::state pack_cache::reader::wait_news() {
   entry& e = *entry_;
   std::lock_guard lock(e.mutex_);
-  state s;
-  s.now = e.phase_;
-  s.exit_code = e.exit_code_;
-  s.why = e.why_;
+  state s = e.state_locked();
   waiting_ = s.now == phase::starting || s.now == phase::running;
   return s;
 }
@@ -194,25 +196,17 @@ void pack_cache::entry::set_producer_wake(std::function<void()> wake) {
   producer_wake_ = std::move(wake);
 }
 
-void pack_cache::entry::refuse(std::string why) {
+void pack_cache::entry::move_to(phase next, std::string why, int exit_code) {
   std::lock_guard lock(mutex_);
-  phase_ = phase::refused;
+  phase_ = next;
   why_ = std::move(why);
+  exit_code_ = exit_code;
   news_locked();
 }
 
-void pack_cache::entry::start_failed(std::string why) {
-  std::lock_guard lock(mutex_);
-  phase_ = phase::start_failed;
-  why_ = std::move(why);
-  news_locked();
-}
-
-void pack_cache::entry::started() {
-  std::lock_guard lock(mutex_);
-  phase_ = phase::running;
-  news_locked();
-}
+void pack_cache::entry::refuse(std::string why) { move_to(phase::refused, std::move(why)); }
+void pack_cache::entry::start_failed(std::string why) { move_to(phase::start_failed, std::move(why)); }
+void pack_cache::entry::started() { move_to(phase::running, {}); }
 
 void pack_cache::entry::append(std::string_view bytes) {
   if (bytes.empty()) return;
@@ -230,19 +224,10 @@ void pack_cache::entry::append(std::string_view bytes) {
 }
 
 void pack_cache::entry::finish(int exit_code, std::string stderr_text) {
-  std::lock_guard lock(mutex_);
-  phase_ = phase::done;
-  exit_code_ = exit_code;
-  why_ = std::move(stderr_text);
-  news_locked();
+  move_to(phase::done, std::move(stderr_text), exit_code);
 }
 
-void pack_cache::entry::fail(std::string why) {
-  std::lock_guard lock(mutex_);
-  phase_ = phase::failed;
-  why_ = std::move(why);
-  news_locked();
-}
+void pack_cache::entry::fail(std::string why) { move_to(phase::failed, std::move(why)); }
 
 bool pack_cache::entry::abandoned() const {
   std::lock_guard lock(mutex_);

@@ -164,6 +164,8 @@ class pack_cache::entry {
 
  private:
   friend class pack_cache::reader;
+  void move_to(phase next, std::string why, int exit_code = -1);
+  reader::state state_locked() const;
   void news_locked();  // wakes every waiting reader
   void add(reader* r);
   void remove(reader* r);

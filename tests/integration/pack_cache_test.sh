@@ -36,15 +36,22 @@ wrapped_server() {
   export PATH=$saved
 }
 
+# random_repo NAME FILES BYTES: repo NAME with FILES files of BYTES random
+# bytes each (base64: incompressible), pushed from the clone $WORK/NAME.
+random_repo() {
+  local i
+  create_repo "$1"
+  git clone -q "$BASE/repos/$1.git" "$WORK/$1" 2>/dev/null
+  for i in $(seq 1 "$2"); do head -c "$3" /dev/urandom | base64 -w 0 >"$WORK/$1/f$i"; done
+  git -C "$WORK/$1" add -A
+  git -C "$WORK/$1" commit -q -m "$1"
+  git -C "$WORK/$1" push -q origin main
+}
+
 wrapped_server
-create_repo crowd
-git clone -q "$BASE/repos/crowd.git" "$WORK/src" 2>/dev/null
-# ~6 MB of incompressible content: an answer big enough to take a while.
-for i in $(seq 1 120); do head -c 36000 /dev/urandom | base64 -w 0 >"$WORK/src/f$i"; done
-git -C "$WORK/src" add -A
-git -C "$WORK/src" commit -q -m "big"
-git -C "$WORK/src" push -q origin main
-TIP=$(git -C "$WORK/src" rev-parse HEAD)
+# ~6 MB: an answer big enough to take a while.
+random_repo crowd 120 36000
+TIP=$(git -C "$WORK/crowd" rev-parse HEAD)
 
 # ---- a crowd of 12 v2 clones: one git upload-pack for their fetches -------
 : >"$CALLS"
@@ -83,11 +90,11 @@ assert_eq 1 "$(fetch_runs)" "git upload-pack runs for 4 identical v0 clones"
 pass "4 concurrent v0 clones: one git upload-pack for their fetches"
 
 # ---- a push changes the refs: the next clone is answered afresh -----------
-echo more >"$WORK/src/new.txt"
-git -C "$WORK/src" add new.txt
-git -C "$WORK/src" commit -q -m "after the crowd"
-git -C "$WORK/src" push -q origin main
-TIP2=$(git -C "$WORK/src" rev-parse HEAD)
+echo more >"$WORK/crowd/new.txt"
+git -C "$WORK/crowd" add new.txt
+git -C "$WORK/crowd" commit -q -m "after the crowd"
+git -C "$WORK/crowd" push -q origin main
+TIP2=$(git -C "$WORK/crowd" rev-parse HEAD)
 : >"$CALLS"
 git -c protocol.version=2 clone -q "$BASE/repos/crowd.git" "$WORK/after"
 assert_eq "$TIP2" "$(git -C "$WORK/after" rev-parse HEAD)" "a clone after the push"
@@ -103,10 +110,10 @@ pass "a push changes the answer's key: no stale answer; identical fetches share 
 # ---- clients that leave -----------------------------------------------------
 # A v2 fetch request as curl can send it (the same bytes each time).
 pkt() { printf '%04x%s' $(( ${#1} + 5 )) "$1"; printf '\n'; }
-fetch_body() {  # FILE [extra argument]
+fetch_body() {  # FILE WANT [extra argument]
   { pkt command=fetch; pkt object-format=sha1; printf 0001; pkt ofs-delta
-    [ -z "${2:-}" ] || pkt "$2"
-    pkt "want $TIP2"; pkt done; printf 0000; } >"$1"
+    [ -z "${3:-}" ] || pkt "$3"
+    pkt "want $2"; pkt done; printf 0000; } >"$1"
 }
 post_fetch() {  # BODY OUT [curl args...]
   local body=$1 out=$2
@@ -114,7 +121,7 @@ post_fetch() {  # BODY OUT [curl args...]
   curl -s -o "$out" -X POST -H 'Git-Protocol: version=2' -H 'Content-Type: application/x-git-upload-pack-request' \
     --data-binary "@$body" "$@" "$BASE/repos/crowd.git/git-upload-pack"
 }
-fetch_body "$WORK/body-a" thin-pack
+fetch_body "$WORK/body-a" "$TIP2" thin-pack
 # A slow reader that goes away, and a reader of the same answer that stays.
 # (curl itself in the background, not a function running it: killing a
 # subshell would leave curl holding the test's output open.)
@@ -134,15 +141,8 @@ pass "a reader that leaves mid-answer costs the reader that stays nothing"
 # Every reader gone while git is still ahead: git is stopped, nothing
 # kept. The answer must be larger than what the socket buffers take in
 # (several MB on loopback) plus git's lead over its reader.
-create_repo big
-git clone -q "$BASE/repos/big.git" "$WORK/big" 2>/dev/null
-for i in $(seq 1 24); do head -c 750000 /dev/urandom | base64 -w 0 >"$WORK/big/f$i"; done
-git -C "$WORK/big" add -A
-git -C "$WORK/big" commit -q -m "bigger"
-git -C "$WORK/big" push -q origin main
-BIG=$(git -C "$WORK/big" rev-parse HEAD)
-{ pkt command=fetch; pkt object-format=sha1; printf 0001; pkt ofs-delta; pkt "want $BIG"; pkt done; printf 0000; } \
-  >"$WORK/body-b"
+random_repo big 24 750000
+fetch_body "$WORK/body-b" "$(git -C "$WORK/big" rev-parse HEAD)"
 curl -s -o "$WORK/gone.out" -X POST -H 'Git-Protocol: version=2' -H 'Content-Type: application/x-git-upload-pack-request' \
   --data-binary "@$WORK/body-b" --limit-rate 10k "$BASE/repos/big.git/git-upload-pack" &
 gone=$!
