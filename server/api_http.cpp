@@ -48,12 +48,16 @@ net::awaitable<bool> send_file(connection& c, request_parser& parser, api_respon
 
 // GET /api/v1/sessions/ID/events, allowed: a text/event-stream of the
 // session's commit, push and sync events, with a keep-alive comment every
-// 15 s.
+// 15 s. A watcher reconnecting with Last-Event-ID (or ?last_event_id=, for
+// clients that cannot set headers) first gets what it missed, or a `reset`
+// event when that is no longer known (server/events.hpp).
 net::awaitable<bool> serve_events(connection& c, request_parser& parser, const std::string& id,
-                                  const auth::principal& who) {
+                                  const auth::principal& who, std::string_view query) {
   auto& st = c.state;
+  std::string last(parser.get()["Last-Event-ID"]);
+  if (last.empty()) last = query_param(query, "last_event_id").value_or("");
   // Subscribed before the stream opens: what is published from then on reaches it.
-  auto sub = st.events.subscribe(id, co_await net::this_coro::executor);
+  auto sub = st.events.subscribe(id, co_await net::this_coro::executor, last);
   streamed_response res(c, parser.get().version(), "text/event-stream");
   try {
     co_await res.start();
@@ -115,7 +119,7 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
   if (m.body == api_body::stream) {
     if (auto answer = answer_without_handler(m, access.grant))
       co_return co_await send_response(c, parser, std::move(*answer));
-    co_return co_await serve_events(c, parser, m.params.session, who);
+    co_return co_await serve_events(c, parser, m.params.session, who, req.query);
   }
   const auto cap = m.body == api_body::file ? c.state.cfg.limit.max_file_body : c.state.cfg.limit.max_api_body;
   std::optional<request_error> bad;

@@ -154,6 +154,25 @@ order=$(events "$ev" | cut -f1 | tr '\n' ' ')
 case "$order" in *"push "*"sync "*"push "*"sync "*) ;; *) fail "event order: $order" ;; esac
 pass "a checkpoint that takes in a push sends commit and sync events ($order)"
 
+# ---- reconnecting: Last-Event-ID ----------------------------------------------
+# Every event has an id; a watcher that reconnects with the last one it saw
+# (as a browser's EventSource does) gets what it missed, in order.
+ids=$(grep '^id: ' "$ev" | cut -c5-)
+n_ids=$(echo "$ids" | wc -l)
+[ "$n_ids" -ge 6 ] || fail "expected an id line per event, got $n_ids: $(cat "$ev")"
+assert_eq "$n_ids" "$(echo "$ids" | sort -u | wc -l)" "event ids are distinct"
+second_id=$(echo "$ids" | sed -n 2p)
+re=$WORK/replay.txt
+curl -sN --max-time 1 -H "Last-Event-ID: $second_id" "$BASE/api/v1/sessions/$id/events" >"$re" || true
+assert_eq "$(echo "$ids" | tail -n +3)" "$(grep '^id: ' "$re" | cut -c5-)" "replayed ids after the second event"
+assert_eq "$(events "$ev" | tail -n +3)" "$(events "$re")" "replayed events after the second event"
+curl -sN --max-time 1 "$BASE/api/v1/sessions/$id/events?last_event_id=$(echo "$ids" | tail -1)" >"$re" || true
+assert_eq "" "$(events "$re")" "nothing replayed to an up-to-date watcher (query form)"
+# An id of an earlier run of the server (or none of ours): one reset event.
+curl -sN --max-time 1 -H "Last-Event-ID: 1-5" "$BASE/api/v1/sessions/$id/events" >"$re" || true
+assert_eq "reset" "$(events "$re" | cut -f1 | tr '\n' ' ' | xargs)" "a foreign id gets one reset event"
+pass "a reconnecting watcher gets the $((n_ids - 2)) events it missed, in order; a foreign id a reset"
+
 # ---- sync with nothing pushed: nothing committed, no event -----------------------
 echo "uncommitted" >"$wd/wip.txt"
 tip0=$(tip_of watched)
