@@ -103,6 +103,14 @@ std::string authenticator::basic_user(std::string_view header) {
   return c.what == credentials::kind::basic ? c.user : std::string();
 }
 
+std::optional<principal> authenticator::user_named(std::string_view name) const {
+  const account* user = find_account(name);
+  if (!user) return std::nullopt;
+  principal p;
+  p.user = user;
+  return p;
+}
+
 const account* authenticator::find_account(std::string_view name) const {
   for (const auto& a : accounts_)
     if (a.name == name) return &a;

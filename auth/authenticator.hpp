@@ -59,6 +59,11 @@ class authenticator {
   // for an own_sessions token: the server asks server::repo_level.
   access_level level(const principal& who, std::string_view repo) const;
   access_level anonymous_level() const { return anonymous_; }
+  // Whether any user is configured (the web view then offers to log in).
+  bool has_users() const { return !accounts_.empty(); }
+  // User `name` as a principal (a web login's), or nullopt when no such
+  // user is configured any more.
+  std::optional<principal> user_named(std::string_view name) const;
 
  private:
   struct credentials {

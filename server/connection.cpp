@@ -119,6 +119,9 @@ net::awaitable<bool> send_response(connection& c, request_parser& parser, string
   res.keep_alive(req.keep_alive() && parser.is_done());
   c.last_status = res.result_int();
   set_request_id(c, res);
+  // The web view asks for its 401s without a Basic challenge: a browser
+  // would answer one with its own login dialog instead of the page's.
+  if (!req["X-AgentGit-UI"].empty()) res.erase(http::field::www_authenticate);
   c.stream.expires_after(c.state.cfg.limit.io_timeout);
   if (req.method() == http::verb::head) {
     // The headers of the GET answer (Content-Length included), no body.

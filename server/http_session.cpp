@@ -12,17 +12,15 @@
 #include "server/connection.hpp"
 #include "server/host_guard.hpp"
 #include "server/log.hpp"
+#include "server/login_check.hpp"
 #include "server/request_id.hpp"
 #include "server/router.hpp"
 #include "server/smart_http.hpp"
 #include "server/tcp_progress.hpp"
+#include "server/web_ui.hpp"
 
 namespace agentgit::server {
 namespace {
-
-// Password checks waiting or running at once (each ~0.1 s of scrypt on
-// the two password threads); more get 503.
-constexpr int max_password_checks = 32;
 
 // Built outside the coroutine: GCC 12 miscompiles braced string
 // literals inside coroutine bodies ("array used as initializer").
@@ -67,6 +65,8 @@ std::string_view route_label(const route& r) {
     case route_kind::metrics: return "metrics";
     case route_kind::agent_card: return "agent_card";
     case route_kind::api: return "api";
+    case route_kind::ui_asset: return "ui_asset";
+    case route_kind::ui_call: return "ui_call";
     case route_kind::git_info_refs: return "git_info_refs";
     case route_kind::git_rpc:
       return r.service && std::string_view(r.service->name) == "git-receive-pack" ? "git_receive_pack" : "git_upload_pack";
@@ -90,55 +90,6 @@ std::optional<std::string> foreign_origin(const server_state& st, const http::re
   return foreign_request(host_policy_of(st.cfg), req[http::field::host], req[http::field::origin]);
 }
 
-// Who the request is from: most answers come without hashing a password
-// (no credentials, a token, a recently verified password); the rest run on
-// the password threads, unless the login backoff refuses them first (429:
-// the client address, or the user name from an address that failed too,
-// failed too often) or too many checks are already waiting (503). Checks
-// of addresses or user names that failed recently may fill only half of
-// that queue, so a flood of guesses leaves room for everyone else.
-struct login_answer {
-  std::optional<auth::auth_result> result;  // nullopt: refused with `status`
-  http::status status = http::status::ok;
-  long retry_after = 1;
-};
-
-net::awaitable<login_answer> authenticate(server_state& st, const client_address& peer, const std::string& header) {
-  login_answer answer;
-  answer.result = st.auth.quick(header);
-  if (answer.result) co_return answer;
-  const std::string user = auth::authenticator::basic_user(header);
-  auth::login_throttle::attempt attempt = st.logins.begin(peer.key, user);
-  if (attempt.refused()) {
-    log_line("login refused (backoff, retry in %lds): user=\"%s\" address=%s", attempt.retry_after(),
-             log_safe(user).c_str(), peer.text.c_str());
-    answer.result.reset();
-    answer.status = http::status::too_many_requests;
-    answer.retry_after = attempt.retry_after();
-    co_return answer;
-  }
-  const int most = attempt.suspect() ? max_password_checks / 2 : max_password_checks;
-  if (++st.password_checks > most) {
-    --st.password_checks;
-    answer.result.reset();
-    answer.status = http::status::service_unavailable;
-    co_return answer;
-  }
-  auto slow = [&st, &header] { return st.auth.authenticate(header); };
-  try {
-    answer.result = co_await offload(st.auth_pool, slow);
-  } catch (...) {
-    --st.password_checks;
-    throw;
-  }
-  --st.password_checks;
-  attempt.finish(answer.result->ok);
-  if (!answer.result->ok) st.metrics.count_login_failure();
-  if (!answer.result->ok)
-    log_line("login failed: user=\"%s\" address=%s", log_safe(user).c_str(), peer.text.c_str());
-  co_return answer;
-}
-
 // `label` gets the request's route as /metrics names it.
 net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string_view& label) {
   const route r = match_route(parser.get().target());
@@ -152,6 +103,8 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string
       co_return co_await send_response(c, parser, health_response(c.state));
     case route_kind::agent_card:
       co_return co_await send_response(c, parser, card_response(c.state, parser.get()));
+    case route_kind::ui_asset:
+      co_return co_await send_response(c, parser, asset_response(r, parser.get()));
     case route_kind::bad_request:
       if (r.api) co_return co_await send_response(c, parser, api_error(http::status::bad_request, "INVALID_PATH", r.error));
       co_return co_await send_response(c, parser, text_response(http::status::bad_request, r.error));
@@ -160,8 +113,21 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string
     default:
       break;
   }
+  // The web view's requests carry its login's cookie instead of
+  // credentials (never git's: git clients do not keep cookies).
+  std::optional<auth::web_logins::login> web_login;
+  if (r.kind == route_kind::api || r.kind == route_kind::ui_call || r.kind == route_kind::metrics)
+    web_login = cookie_login(c.state, parser.get());
+  if (web_login) {
+    if (auto refusal = csrf_refusal(*web_login, parser.get())) {
+      c.last_user = web_login->user;
+      co_return co_await send_response(c, parser, std::move(*refusal));
+    }
+  }
   const std::string header(parser.get()[http::field::authorization]);
-  const login_answer checked = co_await authenticate(c.state, c.peer, header);
+  login_answer checked;
+  if (web_login) checked.result = auth::auth_result{true, *c.state.auth.user_named(web_login->user), {}};
+  else checked = co_await authenticate(c.state, c.peer, header);
   if (!checked.result) {
     const bool throttled = checked.status == http::status::too_many_requests;
     std::string why = "too many logins being checked; retry shortly";
@@ -169,13 +135,13 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string
     std::string code = "BUSY";
     if (throttled) code = "LOGIN_THROTTLED";
     string_response res = text_response(checked.status, why);
-    if (r.kind == route_kind::api) res = api_error(checked.status, code, why);
+    if (r.kind == route_kind::api || r.kind == route_kind::ui_call) res = api_error(checked.status, code, why);
     res.set(http::field::retry_after, std::to_string(checked.retry_after));
     res.keep_alive(false);
     co_return co_await send_response(c, parser, std::move(res));
   }
   const auth::auth_result& who = *checked.result;
-  const bool api = r.kind == route_kind::api;
+  const bool api = r.kind == route_kind::api || r.kind == route_kind::ui_call;
   // Near the connection cap, what is left is for signed-in users.
   if (c.reserved_only && !(who.ok && who.who.user)) {
     string_response res = text_response(http::status::service_unavailable, "too many connections; retry shortly");
@@ -192,6 +158,7 @@ net::awaitable<bool> dispatch(connection& c, request_parser& parser, std::string
   }
   if (r.kind == route_kind::metrics)
     co_return co_await send_response(c, parser, metrics_response(c.state, who.who, parser.get()));
+  if (r.kind == route_kind::ui_call) co_return co_await serve_ui_call(c, parser, r, who.who, web_login);
   if (api) co_return co_await serve_api(c, parser, r, who.who);
   co_return co_await serve_git(c, parser, r, who.who);
 }

@@ -114,6 +114,21 @@ route match_route(std::string_view target) {
     return r;
   }
   if (!segs.empty() && segs[0] == "repos") return match_git(segs, url);
+  // The web view: its page at / and /ui/ (the page routes by the URL's
+  // fragment), its files and its calls under /ui/.
+  if (segs.empty() || (segs.size() == 1 && segs[0].empty()) ||
+      (segs[0] == "ui" && (segs.size() == 1 || (segs.size() == 2 && segs[1].empty())))) {
+    route r;
+    r.kind = route_kind::ui_asset;
+    r.segments = {"index.html"};
+    return r;
+  }
+  if (segs.size() == 2 && segs[0] == "ui") {
+    route r;
+    r.kind = segs[1] == "login" || segs[1] == "logout" || segs[1] == "me" ? route_kind::ui_call : route_kind::ui_asset;
+    r.segments = {segs[1]};
+    return r;
+  }
   return not_found("no such route");
 }
 

@@ -16,6 +16,8 @@ enum class route_kind {
   metrics,        // /metrics (Prometheus)
   agent_card,     // /.well-known/agent.json
   api,            // /api/v1/...: `segments` holds what follows
+  ui_asset,       // / and /ui/FILE: a file of the web view (`segments`: its name)
+  ui_call,        // /ui/login, /ui/logout, /ui/me: the web view's own calls
   git_info_refs,  // /repos/NAME/info/refs?service=...
   git_rpc,        // /repos/NAME/git-upload-pack | git-receive-pack
   unknown_service,// a git route naming no service we offer (403)

@@ -42,7 +42,9 @@ json::object session_json(const server_state& st, const api_request& req, const 
                       {"last_activity", s.last_activity},
                       {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)},
                       {"base", s.base},
-                      {"from", from_json(s)}};
+                      {"from", from_json(s)},
+                      // What the caller may do (the web view shows actions by it).
+                      {"access", auth::level_name(repo_level(st, req.who, s.repo))}};
 }
 
 json::array strings(const std::vector<std::string>& v) {

@@ -11,6 +11,7 @@
 #include "auth/authenticator.hpp"
 #include "auth/login_throttle.hpp"
 #include "auth/tokens.hpp"
+#include "auth/web_logins.hpp"
 #include "config/config.hpp"
 #include "server/advertisement_cache.hpp"
 #include "server/child_budget.hpp"
@@ -29,6 +30,7 @@ struct server_state {
 
   config::server_config cfg;
   auth::token_store tokens;              // DATA/tokens.json
+  auth::web_logins web_logins;           // the web view's cookie logins (in memory)
   auth::authenticator auth;
   sessions::repo_store repos;
   sessions::session_store sessions;

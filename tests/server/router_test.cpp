@@ -17,6 +17,8 @@ std::string kind_name(route_kind k) {
     case route_kind::metrics: return "metrics";
     case route_kind::agent_card: return "agent_card";
     case route_kind::api: return "api";
+    case route_kind::ui_asset: return "ui_asset";
+    case route_kind::ui_call: return "ui_call";
     case route_kind::git_info_refs: return "git_info_refs";
     case route_kind::git_rpc: return "git_rpc";
     case route_kind::unknown_service: return "unknown_service";
@@ -47,8 +49,28 @@ TEST_CASE("match_route: /healthz") {
   CHECK(kind_name(match_route("/healthz").kind) == "healthz");
   CHECK(kind_name(match_route("/healthz?verbose=1").kind) == "healthz");
   CHECK(kind_name(match_route("/healthz/x").kind) == "not_found");
-  CHECK(kind_name(match_route("/").kind) == "not_found");
   CHECK(kind_name(match_route("/nothing-here").kind) == "not_found");
+}
+
+TEST_CASE("match_route: the web view") {
+  for (const char* page : {"/", "/ui", "/ui/", "/?x=1"}) {
+    CAPTURE(page);
+    const route r = match_route(page);
+    CHECK(kind_name(r.kind) == "ui_asset");
+    CHECK(r.segments == std::vector<std::string>{"index.html"});
+  }
+  const route js = match_route("/ui/app.js");
+  CHECK(kind_name(js.kind) == "ui_asset");
+  CHECK(js.segments == std::vector<std::string>{"app.js"});
+  for (const char* call : {"/ui/login", "/ui/logout", "/ui/me"}) {
+    CAPTURE(call);
+    CHECK(kind_name(match_route(call).kind) == "ui_call");
+  }
+  CHECK(kind_name(match_route("/ui/a/b").kind) == "not_found");
+  CHECK(kind_name(match_route("/ui/..").kind) == "not_found");
+  CHECK(kind_name(match_route("/ui/%2e%2e").kind) == "not_found");
+  CHECK(kind_name(match_route("/ui/a%2fb").kind) == "not_found");
+  CHECK(kind_name(match_route("/index.html").kind) == "not_found");
 }
 
 TEST_CASE("match_route: /api/v1") {
