@@ -140,10 +140,12 @@ def main():
                 png = f.read()
             check(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1024,
                   "desktop screenshot is a PNG of %d bytes" % len(png))
-            check(b.eval("innerWidth") == 1280, "desktop viewport is 1280 wide")
+            check(b.eval("[innerWidth, innerHeight]") == [1280, 900],
+                  "desktop viewport is 1280x900")
 
             b.set_viewport(390, 844, mobile=True)
-            check(b.eval("innerWidth") == 390, "phone viewport is 390 wide")
+            check(b.eval("[innerWidth, innerHeight]") == [390, 844],
+                  "phone viewport is 390x844")
             check(b.eval("matchMedia('(max-width: 600px)').matches"),
                   "phone-size media query applies")
             phone = b.screenshot(os.path.join(out_dir, "selftest-phone.png"),
@@ -198,7 +200,7 @@ def main():
             else:
                 raise AssertionError("wait_for of a never-true condition returned")
             try:
-                b.wait_for_selector("#nope", timeout=0.5)
+                b.wait_for_selector("#nope", timeout=0.3)
             except cdp.BrowserTimeout as e:
                 check("#nope" in str(e), "wait_for_selector timed out: %s" % e)
 
