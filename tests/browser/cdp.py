@@ -442,14 +442,14 @@ class Browser:
                 " (%s)" % err["data"] if err.get("data") else ""))
         return reply.get("result", {})
 
-    def _event_mark(self):
+    def event_mark(self):
         """A position in the event list: wait_event(since=mark) looks after it."""
         with self._cond:
             return len(self._events)
 
     def wait_event(self, method, since=0, predicate=None, timeout=None):
         """Wait for an event of the page's session named `method`, arrived
-        after position `since` (from _event_mark), with params matching
+        after position `since` (from event_mark), with params matching
         `predicate` if given. Returns its params."""
         def ready():
             for ev in self._events[since:]:
@@ -484,7 +484,7 @@ class Browser:
     def goto(self, url, timeout=None):
         """Navigate and wait for the load event. Raises on a network error
         (connection refused, DNS...), not on an HTTP error status."""
-        mark = self._event_mark()
+        mark = self.event_mark()
         res = self.send("Page.navigate", {"url": url}, timeout=timeout)
         if res.get("errorText"):
             raise BrowserError("navigating to %s failed: %s" % (url, res["errorText"]))
@@ -493,7 +493,7 @@ class Browser:
         return self
 
     def reload(self, timeout=None):
-        mark = self._event_mark()
+        mark = self.event_mark()
         self.send("Page.reload", timeout=timeout)
         self.wait_event("Page.loadEventFired", since=mark, timeout=timeout)
         return self
