@@ -220,6 +220,9 @@ api_response sync_session(server_state& st, const api_call& call) {
   return json_response(http::status::ok, turn_json(st.sessions.sync(call.params.session, call.req.who.name())));
 }
 
+// The most commits GET /log lists with stat=true.
+constexpr std::size_t max_stat_commits = 1000;
+
 api_response session_log(server_state& st, const api_call& call) {
   std::size_t limit = 100;
   if (auto l = query_param(call.req.query, "limit")) {
@@ -227,13 +230,29 @@ api_response session_log(server_state& st, const api_call& call) {
     if (!n) return bad_field("INVALID_LIMIT", "\"limit\" must be a whole number from 1 (at most 10000 are listed)");
     limit = *n;
   }
+  const auto stat = query_param(call.req.query, "stat");
+  if (stat && *stat != "true" && *stat != "false") return bad_field("INVALID_STAT", "\"stat\" is true or false");
+  const bool with_stat = stat == "true";
+  // Stats read every listed commit's trees: fewer commits at a time.
+  if (with_stat && limit > max_stat_commits)
+    return bad_field("INVALID_LIMIT", "with stat=true at most " + std::to_string(max_stat_commits) + " commits are listed");
   json::array commits;
-  for (const auto& e : st.sessions.log(call.params.session, limit)) {
-    commits.push_back(json::object{{"commit", e.commit},
-                                   {"summary", e.summary},
-                                   {"author", e.author},
-                                   {"time", e.time},
-                                   {"parents", strings(e.parents)}});
+  for (const auto& e : st.sessions.log(call.params.session, limit, with_stat)) {
+    json::object o{{"commit", e.commit},    {"summary", e.summary},     {"author", e.author},
+                   {"time", e.time},        {"parents", strings(e.parents)}, {"agent", e.agent},
+                   {"conflicts", strings(e.conflicts)}};
+    if (e.stat) {
+      json::array files;
+      for (const auto& f : e.stat->files)
+        files.push_back(json::object{{"path", f.path},
+                                     {"status", std::string(1, f.status)},
+                                     {"added", f.added},
+                                     {"deleted", f.deleted},
+                                     {"binary", f.binary}});
+      o["files"] = std::move(files);
+      o["more_files"] = e.stat->more;
+    }
+    commits.push_back(std::move(o));
   }
   return json_response(http::status::ok, json::object{{"commits", std::move(commits)}});
 }

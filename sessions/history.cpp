@@ -5,7 +5,8 @@
 
 namespace agentgit::sessions {
 
-std::vector<log_entry> log_of(git_repository* repo, const std::string& branch, std::size_t limit) {
+std::vector<log_entry> log_of(git_repository* repo, const std::string& branch, std::size_t limit, bool stat,
+                              std::size_t stat_files) {
   git_revwalk* wraw = nullptr;
   check(git_revwalk_new(&wraw, repo), "log");
   walk_ptr walk(wraw);
@@ -24,6 +25,10 @@ std::vector<log_entry> log_of(git_repository* repo, const std::string& branch, s
     e.author = git_commit_author(c)->name;
     e.time = git_commit_time(c);
     for (unsigned i = 0; i < git_commit_parentcount(c); ++i) e.parents.push_back(hex(*git_commit_parent_id(c, i)));
+    const std::string_view message = git_commit_message(c) ? git_commit_message(c) : "";
+    e.agent = message.find("\nAgent-Session: ") != std::string_view::npos;
+    e.conflicts = conflicts_in_message(message);
+    if (stat) e.stat = stat_of(repo, c, stat_files);
     out.push_back(std::move(e));
   }
   return out;

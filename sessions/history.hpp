@@ -15,7 +15,10 @@ namespace agentgit::sessions {
 
 // Up to `limit` commits reachable from refs/heads/BRANCH, newest first
 // (topological, then by time).
-std::vector<log_entry> log_of(git_repository* repo, const std::string& branch, std::size_t limit);
+// With `stat`, each commit's files (at most `stat_files` of them) with
+// their added and deleted lines.
+std::vector<log_entry> log_of(git_repository* repo, const std::string& branch, std::size_t limit, bool stat = false,
+                              std::size_t stat_files = 100);
 
 // A revision as git names them (HEAD, HEAD~2, main, a commit id or a
 // prefix of one, main@{1}, v1^{commit}...), resolved by libgit2 alone, to

@@ -377,11 +377,11 @@ worktree_listing session_store::list_files(const std::string& id, const std::str
   return out;
 }
 
-std::vector<log_entry> session_store::log(const std::string& id, std::size_t limit) {
+std::vector<log_entry> session_store::log(const std::string& id, std::size_t limit, bool stat) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
   git_repository* repo = s->open(repos_.path_of(s->info.repo));
-  return log_of(repo, s->info.branch, limit);
+  return log_of(repo, s->info.branch, limit, stat);
 }
 
 session_diff session_store::diff(const std::string& id, const std::string& from, const std::string& to) {

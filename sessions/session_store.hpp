@@ -65,7 +65,7 @@ class session_store {
   // (sessions/worktree_listing.hpp); an invalid prefix is INVALID_PATH.
   worktree_listing list_files(const std::string& id, const std::string& prefix);
 
-  std::vector<log_entry> log(const std::string& id, std::size_t limit);
+  std::vector<log_entry> log(const std::string& id, std::size_t limit, bool stat = false);
   session_diff diff(const std::string& id, const std::string& from, const std::string& to);
 
   // Runs `work` with session `id`'s description and repository (its work

@@ -5,6 +5,8 @@
 // Header-only and free of libgit2, so config can use it too.
 #pragma once
 
+#include "sessions/commit_stat.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -222,6 +224,10 @@ struct log_entry {
   std::string author;
   std::int64_t time = 0;
   std::vector<std::string> parents;
+  bool agent = false;  // its message has an Agent-Session trailer (a tool call, a sync, a reclaim)
+  std::vector<std::string> conflicts;  // a keep-both merge's conflicting paths
+  // With stats only: the files it changed against its first parent.
+  std::optional<commit_stat> stat;
 };
 
 // Something happened in a session: "commit", "push" or "sync", with a JSON

@@ -36,6 +36,46 @@ TEST_CASE("history: the log is newest first, bounded, with parents") {
   CHECK(log_of(f.r(), "main", 1).size() == 1);
 }
 
+TEST_CASE("history: with stats, each commit's files with added and deleted lines") {
+  session_fixture f;
+  f.push({{"a", "1\n2\n3\n"}, {"bin", std::string("\0\1\2binary", 9)}}, "first\n");
+  f.push({{"a", "1\nTWO\n3\nfour\n"}, {"c/d", "new\n"}}, "second\n\nAgent-Session: s1\n");
+  const auto all = log_of(f.r(), "main", 10, true, 100);
+  REQUIRE(all.size() == 3);
+  REQUIRE(all[0].stat);
+  const auto& second = all[0].stat->files;
+  REQUIRE(second.size() == 2);
+  CHECK(second[0].path == "a");
+  CHECK(second[0].status == 'M');
+  CHECK(second[0].added == 2);
+  CHECK(second[0].deleted == 1);
+  CHECK(second[1].path == "c/d");
+  CHECK(second[1].status == 'A');
+  CHECK(second[1].added == 1);
+  CHECK(all[0].agent);
+  CHECK_FALSE(all[1].agent);
+  const auto& first = all[1].stat->files;
+  REQUIRE(first.size() == 2);
+  CHECK(first[1].path == "bin");
+  CHECK(first[1].binary);
+  CHECK(first[1].added == 0);
+  // Bounded: the rest is counted.
+  const auto few = log_of(f.r(), "main", 1, true, 1);
+  REQUIRE(few[0].stat);
+  CHECK(few[0].stat->files.size() == 1);
+  CHECK(few[0].stat->more == 1);
+  // Without stats none are read.
+  CHECK_FALSE(log_of(f.r(), "main", 1)[0].stat);
+}
+
+TEST_CASE("history: the conflicts a keep-both merge lists in its message") {
+  CHECK(conflicts_in_message("Merge\n\nConflicts (both sides kept: ...):\n\ta.txt\n\tdir/b c\n\nAgent-Session: x\n") ==
+        std::vector<std::string>{"a.txt", "dir/b c"});
+  CHECK(conflicts_in_message("Merge\n\nConflicts (x):\n\tlast").size() == 1);
+  CHECK(conflicts_in_message("no conflicts here\n").empty());
+  CHECK(conflicts_in_message("Conflicts (at the start is a summary, not a list)\n\ta\n").empty());
+}
+
 TEST_CASE("history: revisions as git names them, what reads files or searches messages is refused") {
   session_fixture f;
   const git_oid a = f.push({{"a", "1\n"}});
