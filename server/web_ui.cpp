@@ -115,7 +115,8 @@ string_response asset_response(const route& r, const http::request<http::buffer_
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     res.set("X-Frame-Options", "DENY");
-    if (!same) res.body() = std::string(a.bytes);
+    if (same) return res;  // no body, and no Content-Length (it would have to be the file's)
+    res.body() = std::string(a.bytes);
     res.prepare_payload();
     return res;
   }
