@@ -1,6 +1,6 @@
 // The handlers of the API route table (server/api_routes.cpp), one per
-// row: repo_api.cpp, session_api.cpp, promote_api.cpp and token_api.cpp
-// hold them. Each is called once its row's access was checked and its
+// row: repo_api.cpp, session_api.cpp, promote_api.cpp, person_api.cpp and
+// token_api.cpp hold them. Each is called once its row's access was checked and its
 // body read; none looks at the path.
 #pragma once
 
@@ -28,6 +28,8 @@ api_response write_file(server_state& st, const api_call& call);
 api_response delete_file(server_state& st, const api_call& call);
 api_response touched_files(server_state& st, const api_call& call);
 api_response promote(server_state& st, const api_call& call);
+api_response revert_commit(server_state& st, const api_call& call);
+api_response write_instruction(server_state& st, const api_call& call);
 
 api_response list_tokens(server_state& st, const api_call& call);
 api_response issue_token(server_state& st, const api_call& call);

@@ -36,6 +36,9 @@ constexpr api_route table[] = {
     // Read on the session; write on the target, named in the body, is the
     // handler's to check.
     {verb::post, "/sessions/{id}/promote", read, json, h::promote},
+    // A person's commits on the session's branch: write, as a push.
+    {verb::post, "/sessions/{id}/revert", write, json, h::revert_commit},
+    {verb::post, "/sessions/{id}/instruction", write, json, h::write_instruction},
     {verb::get, "/sessions/{id}/events", read, stream, nullptr},
     {verb::get, "/sessions/{id}/files", read, json, h::list_files},
     {verb::get, "/sessions/{id}/files/{path+}", read, file, h::read_file},

@@ -76,9 +76,10 @@ enum class session_errc {
   invalid_name, invalid_branch, invalid_path, invalid_content, invalid_revision,
   invalid_tool, invalid_summary, invalid_call_id, invalid_exit_code, missing_task, invalid_task,
   missing_target, invalid_target, missing_message, invalid_message, invalid_promote,
-  nothing_to_promote, not_touched, unknown_hunk,                                // invalid
+  nothing_to_promote, not_touched, unknown_hunk, not_on_branch, merge_commit,
+  invalid_mainline,                                                             // invalid
   repo_exists, repo_in_use, branch_gone, worktree_blocked, busy,
-  baseline_conflict, conflict,                                                  // conflict
+  baseline_conflict, conflict, revert_conflict,                                 // conflict
   session_ended,                                                                // gone
   forbidden,                                                                    // forbidden
 };
@@ -94,7 +95,7 @@ struct session_error : std::runtime_error {
       case session_not_found: case repo_not_found: case branch_not_found: case revision_not_found:
         return kind::not_found;
       case repo_exists: case repo_in_use: case branch_gone: case worktree_blocked: case busy:
-      case baseline_conflict: case conflict:
+      case baseline_conflict: case conflict: case revert_conflict:
         return kind::conflict;
       case session_ended: return kind::gone;
       case forbidden: return kind::forbidden;
@@ -127,6 +128,10 @@ struct session_error : std::runtime_error {
       case nothing_to_promote: return "NOTHING_TO_PROMOTE";
       case not_touched: return "NOT_TOUCHED";
       case unknown_hunk: return "UNKNOWN_HUNK";
+      case not_on_branch: return "NOT_ON_BRANCH";
+      case merge_commit: return "MERGE_COMMIT";
+      case invalid_mainline: return "INVALID_MAINLINE";
+      case revert_conflict: return "REVERT_CONFLICT";
       case baseline_conflict: return "BASELINE_CONFLICT";
       case conflict: return "CONFLICT";
       case repo_exists: return "REPO_EXISTS";

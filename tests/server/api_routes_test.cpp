@@ -298,6 +298,8 @@ TEST_CASE("api routes: each row needs the access DESIGN.md gives it") {
       {verb::get, "/sessions/{id}/diff", "read", api_body::json},
       {verb::get, "/sessions/{id}/touched", "read", api_body::json},
       {verb::post, "/sessions/{id}/promote", "read", api_body::json},
+      {verb::post, "/sessions/{id}/revert", "write", api_body::json},
+      {verb::post, "/sessions/{id}/instruction", "write", api_body::json},
       {verb::get, "/sessions/{id}/events", "read", api_body::stream},
       {verb::get, "/sessions/{id}/files", "read", api_body::json},
       {verb::get, "/sessions/{id}/files/{path+}", "read", api_body::file},
