@@ -238,7 +238,7 @@ function parseSummary(summary) {
 }
 
 function renderSession(id, commit) {
-  const ctx = {id, session: null, log: [], selected: commit || null, seen: new Set(), es: null};
+  const ctx = {id, session: null, log: [], selected: commit || null, seen: new Set(), es: null, own: new Set()};
   const live = h('span', {class: 'live', id: 'live'}, 'connecting…');
   const head = h('div', {}, h('p', {class: 'loading'}, 'Loading the session…'));
   const timeline = h('ol', {class: 'timeline', id: 'timeline', 'aria-label': 'Commits, newest first', 'aria-live': 'polite'});
@@ -309,7 +309,7 @@ function watch(ctx, live, changed) {
   es.onopen = () => { live.className = 'live on'; live.textContent = 'live'; };
   es.onerror = () => { live.className = 'live off'; live.textContent = 'reconnecting…'; };
   es.addEventListener('commit', soon);
-  es.addEventListener('push', (ev) => { soon(); notePush(ev); });
+  es.addEventListener('push', (ev) => { soon(); notePush(ctx, ev); });
   es.addEventListener('sync', (ev) => {
     soon();
     try {
@@ -320,7 +320,14 @@ function watch(ctx, live, changed) {
   es.addEventListener('reset', soon);
 }
 
-function notePush() { toast('Someone pushed to this session: the agent gets it at its next turn.'); }
+// A push by someone else is news; the page's own revert or instruction
+// (announced as a push too) was told already.
+function notePush(ctx, ev) {
+  let tip = '';
+  try { tip = JSON.parse(ev.data).branch_tip; } catch (e) { /* a malformed event is still news */ }
+  if (tip && ctx.own.has(tip)) return;
+  toast('Someone pushed to this session: the agent gets it at its next turn.');
+}
 
 function sessionHead(s) {
   const clone = 'git clone ' + s.clone_url;
@@ -423,6 +430,7 @@ function revertControl(ctx, entry) {
         ev.target.disabled = true;
         try {
           const r = await call('POST', API + '/sessions/' + encodeURIComponent(ctx.id) + '/revert', {commit: entry.commit});
+          ctx.own.add(r.commit);
           toast('Reverted as ' + short(r.commit) + '. The agent\'s work tree follows at its next turn.');
         } catch (e) {
           toast('Could not revert: ' + e.message, true);
@@ -590,7 +598,9 @@ function instructionForm(ctx, panel) {
       const body = {path: path.value, text: text.value};
       if (message.value.trim()) body.message = message.value;
       const r = await call('POST', API + '/sessions/' + encodeURIComponent(ctx.id) + '/instruction', body);
-      toast(r.commit ? 'Committed as ' + short(r.commit) + '. The agent sees it at its next turn.' : 'Nothing changed: the file already says that.');
+      const made = r.result === 'committed';
+      if (made) ctx.own.add(r.commit);
+      toast(made ? 'Committed as ' + short(r.commit) + '. The agent sees it at its next turn.' : 'Nothing changed: the file already says that.');
       panel.replaceChildren();
     } catch (e) {
       toast('Could not commit the instruction: ' + e.message, true);

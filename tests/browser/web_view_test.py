@@ -230,6 +230,9 @@ def newcomer(work):
             # An instruction from the page.
             b.click("#open-instruction")
             b.wait_for_selector("#instruction-form")
+            check(b.eval("[...document.querySelectorAll('#instruction-form input, #instruction-form textarea')]"
+                         ".every(e => e.labels && e.labels.length > 0)"), "every field of the instruction form has a label")
+            check(b.eval("document.activeElement.id") == "instruction-text", "the form's text field takes the focus")
             b.type("#instruction-text", "Please add tests for greet().")
             b.click("#instruction-form button[type=submit]")
             b.wait_for("document.querySelector('#toast').textContent.startsWith('Committed as')")
@@ -244,16 +247,25 @@ def newcomer(work):
             # The keyboard: the skip link first, then the controls; j/k move through commits.
             b.goto(srv.base + "/#/s/" + sid)
             b.wait_for("document.querySelectorAll('#timeline li[data-commit]').length >= 6")
-            b.eval("document.activeElement.blur()")
-            b.press("Tab")
-            check(b.eval("document.activeElement.className") == "skip", "Tab reaches the skip link first")
+            b.wait_for("document.querySelector('#revert') !== null")
+            reached = []
+            for _ in range(40):
+                b.press("Tab")
+                reached.append(b.eval("(e => e.id || e.className || e.textContent.trim().slice(0, 20))(document.activeElement)"))
+                if reached[-1] == "revert":
+                    break
+            for want in ("open-instruction", "open-promote", "commit", "mode-unified", "mode-split", "revert"):
+                check(want in reached, "Tab does not reach %s: %s" % (want, reached))
+            # Enter on a focused timeline row opens that commit.
+            b.eval("document.querySelectorAll('#timeline a.commit')[2].focus()")
+            third = b.eval("document.querySelectorAll('#timeline li[data-commit]')[2].dataset.commit")
+            b.press("Enter")
+            b.wait_for("document.querySelector('#timeline li.selected').dataset.commit == '%s'" % third)
             b.wait_for("document.querySelector('#timeline li.selected') !== null")
             sel = b.eval("document.querySelector('#timeline li.selected').dataset.commit")
             b.press("j")
             b.wait_for("document.querySelector('#timeline li.selected').dataset.commit != '%s'" % sel)
-            labels = b.eval("[...document.querySelectorAll('input, textarea')].every(e => e.labels && e.labels.length > 0)")
-            check(labels, "every field has a label")
-            ok("keyboard: skip link, j/k through the timeline; fields labelled")
+            ok("keyboard: Tab reaches every control, Enter opens a commit, j/k move through the timeline")
 
             # A phone.
             b.set_viewport(390, 844, mobile=True)
@@ -352,6 +364,12 @@ access = { "*" = "read" }
             after = srv.api("GET", "/sessions/%s/log" % sid)["commits"]
             check(len(after) == before, "a cross-origin request wrote a commit: %s" % after[0])
             check(srv.file(sid, "EVIL.md") is None and srv.file(sid, "X.md") is None, "nothing was written")
+            # It did reach the server, and the server refused it (not the browser).
+            refused = "POST /api/v1/sessions/%s/instruction 403" % sid
+            deadline = time.time() + WAIT
+            while time.time() < deadline and open(srv.log.name).read().count(refused) < 2:
+                time.sleep(0.05)
+            check(open(srv.log.name).read().count(refused) == 2, "the server did not refuse both requests (%s)" % refused)
             b.clear_errors()
             ok("a CSRF attempt (another origin, or the page without its token) is refused; nothing written")
 
