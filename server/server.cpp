@@ -250,6 +250,10 @@ int serve(const config::server_config& cfg_in) {
   const bool v6 = cfg.listen_host.find(':') != std::string::npos;
   std::printf("agentgit listening on http://%s%s%s:%u (data %s)\n", v6 ? "[" : "", cfg.listen_host.c_str(),
               v6 ? "]" : "", st.cfg.listen_port, std::filesystem::absolute(cfg.data_dir).lexically_normal().c_str());
+  // A wildcard listener is reached through a name of the machine: say so.
+  const bool wildcard = cfg.listen_host == "0.0.0.0" || cfg.listen_host == "::";
+  std::printf("web view: http://%s%s%s:%u/\n", v6 && !wildcard ? "[" : "",
+              wildcard ? "THIS-HOST" : cfg.listen_host.c_str(), v6 && !wildcard ? "]" : "", st.cfg.listen_port);
   std::fflush(stdout);
 
   pool.run();
