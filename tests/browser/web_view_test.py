@@ -244,10 +244,41 @@ def newcomer(work):
             shot(b, "04-session-timeline")
             ok("an instruction written on the page reaches the work tree at the next turn")
 
+            # A conflict: the agent and a person both change hello.py.
+            srv.api("POST", "/sessions/%s/instruction" % sid, {"path": "hello.py", "text": "print('person')\n"})
+            with open(os.path.join(wd, "hello.py"), "w") as f:
+                f.write("print('agent')\n")
+            r = srv.api("POST", "/sessions/%s/checkpoint" % sid, {"tool": "Edit", "summary": "agent edits too"})
+            check(r["conflicts"] == ["hello.py"], "a conflict was made: %s" % r)
+            b.wait_for("document.querySelector('#timeline li.conflicted') !== null")
+            row = b.text("#timeline li.conflicted")
+            check("conflicts" in row and "hello.py" in row, "the conflicted merge's row: " + row)
+            b.wait_for("document.querySelector('#toast').textContent.includes('Conflicts kept both sides in: hello.py')")
+            ok("a merge that kept both sides of a conflict is highlighted, and announced")
+
+            # Promotion from the page: a file into another repo.
+            srv.api("POST", "/repos", {"name": "product"})
+            b.click("#open-promote")
+            b.wait_for("document.querySelector('#promote-files input.pf[value=\"INSTRUCTIONS.md\"]') !== null")
+            b.click('#promote-files input.pf[value="INSTRUCTIONS.md"]')
+            b.type("#promote-target", "product")
+            b.type("#promote-message", "Keep the instructions")
+            b.click("#promote-form button[type=submit]")
+            b.wait_for("document.querySelector('#toast').textContent.startsWith('Promoted to product')")
+            clone = os.path.join(work, "product")
+            subprocess.run(["git", "clone", "-q", srv.base + "/repos/product.git", clone], check=True)
+            check(open(os.path.join(clone, "INSTRUCTIONS.md")).read().startswith("Please add tests"), "the promoted file")
+            msg = subprocess.run(["git", "-C", clone, "log", "-1", "--format=%B"], capture_output=True, text=True).stdout
+            check(msg.startswith("Keep the instructions") and "Promoted-From:" in msg, "the promotion's message: " + msg)
+            check(not os.path.exists(os.path.join(clone, "hello.py")), "only the chosen file was promoted")
+            ok("promote a chosen file from the page into another repo")
+
             # The keyboard: the skip link first, then the controls; j/k move through commits.
-            b.goto(srv.base + "/#/s/" + sid)
+            b.goto(srv.base + "/#/s/%s/c/%s" % (sid, edit))
             b.wait_for("document.querySelectorAll('#timeline li[data-commit]').length >= 6")
             b.wait_for("document.querySelector('#revert') !== null")
+            # From the top of the page (its skip link), Tab by Tab.
+            b.eval("document.querySelector('.skip').focus()")
             reached = []
             for _ in range(40):
                 b.press("Tab")
