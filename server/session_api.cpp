@@ -41,6 +41,7 @@ json::object session_json(const server_state& st, const api_request& req, const 
                       {"created", s.created},
                       {"last_activity", s.last_activity},
                       {"change_tracking", s.change_tracking ? json::value(*s.change_tracking) : json::value(nullptr)},
+                      {"commits", s.commits ? json::value(*s.commits) : json::value(nullptr)},
                       {"base", s.base},
                       {"from", from_json(s)},
                       // What the caller may do (the web view shows actions by it).

@@ -13,6 +13,7 @@
 #include "gitproto/repo_name.hpp"
 #include "sessions/call_fields.hpp"
 #include "sessions/call_log.hpp"
+#include "sessions/commit_count.hpp"
 #include "sessions/fsck_rules.hpp"
 #include "sessions/git_names.hpp"
 #include "sessions/git_ops.hpp"
@@ -35,15 +36,32 @@ struct session_store::session {
   repo_ptr repo;
   std::unique_ptr<snapshotter> snap;
   std::atomic<int> tracking{-1};  // change tracking at the last turn: -1 unknown, 0 no, 1 yes
+  commit_count counted;           // the branch's commits at the tip last counted
 
   // After a snapshot: whether it had change tracking.
   void note_tracking() {
     if (snap) tracking = snap->watching() ? 1 : 0;
   }
-  session_info described() const {
+  // What the API shows of it: its description, change tracking and the
+  // number of commits on its branch. Reads the repo without opening it as
+  // the session's (which would give an idle session its directory back).
+  session_info described(const fs::path& repo_path) {
     session_info out = info;
     const int t = tracking.load();
     if (t >= 0) out.change_tracking = t == 1;
+    try {
+      repo_ptr own;
+      git_repository* r = repo.get();
+      if (!r) {
+        git_repository* raw = nullptr;
+        check(git_repository_open_bare(&raw, repo_path.c_str()), "open " + info.repo);
+        own.reset(raw);
+        r = raw;
+      }
+      if (const auto tip = branch_tip(r, info.branch)) out.commits = count_commits(r, *tip, counted);
+    } catch (const std::exception&) {
+      // Shown without a count: the list must not fail for one repo.
+    }
     return out;
   }
 
@@ -206,7 +224,7 @@ std::vector<session_info> session_store::list() {
   std::vector<session_info> out;
   for (auto& s : all) {
     std::lock_guard lock(s->mutex);
-    out.push_back(s->described());
+    out.push_back(s->described(repos_.path_of(s->info.repo)));
   }
   return out;
 }
@@ -214,7 +232,7 @@ std::vector<session_info> session_store::list() {
 session_info session_store::get(const std::string& id) {
   auto s = find(id);
   std::lock_guard lock(s->mutex);
-  return s->described();
+  return s->described(repos_.path_of(s->info.repo));
 }
 
 std::size_t session_store::sessions_without_change_tracking() const {

@@ -180,6 +180,9 @@ struct session_info {
   // inotify watcher (false: each snapshot walks the whole tree); unknown
   // until the session's first turn since the server started.
   std::optional<bool> change_tracking;
+  // Not stored: the commits on its branch (list and show; unknown when the
+  // repo cannot be read).
+  std::optional<std::size_t> commits;
 };
 
 struct start_request {

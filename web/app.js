@@ -221,12 +221,13 @@ function sessionsTable(sessions) {
       h('td', {'data-label': 'Repo'}, h('code', {}, s.repo)),
       h('td', {'data-label': 'State'}, stateBadge(s.state)),
       h('td', {'data-label': 'Last activity'}, timeEl(s.last_activity)),
+      h('td', {'data-label': 'Commits'}, s.commits ?? h('span', {class: 'muted'}, '?')),
       h('td', {'data-label': 'Head'}, h('code', {}, short(s.head))),
       h('td', {'data-label': 'Change tracking'}, s.change_tracking === null ? h('span', {class: 'muted'}, 'not yet known')
                                                    : s.change_tracking ? 'on' : h('span', {class: 'badge idle'}, 'off: full scans'))));
   return h('table', {class: 'sessions'},
            h('caption', {class: 'muted', text: sessions.length + (sessions.length === 1 ? ' session' : ' sessions') + ', newest first'}),
-           h('thead', {}, h('tr', {}, ['Task', 'Repo', 'State', 'Last activity', 'Head', 'Change tracking'].map((t) => h('th', {scope: 'col'}, t)))),
+           h('thead', {}, h('tr', {}, ['Task', 'Repo', 'State', 'Last activity', 'Commits', 'Head', 'Change tracking'].map((t) => h('th', {scope: 'col'}, t)))),
            h('tbody', {}, rows));
 }
 
@@ -339,6 +340,7 @@ function sessionHead(s) {
       h('span', {}, 'branch ', h('code', {}, s.branch)),
       h('span', {}, 'started ', timeEl(s.created)),
       h('span', {}, 'last activity ', timeEl(s.last_activity)),
+      s.commits !== null ? h('span', {id: 'session-commits'}, s.commits + (s.commits === 1 ? ' commit' : ' commits')) : null,
       h('span', {}, 'change tracking ', s.change_tracking === null ? 'not yet known' : s.change_tracking ? 'on' : 'off'),
       h('span', {}, 'your access: ' + s.access)),
     h('div', {class: 'clone'}, h('pre', {id: 'clone-command'}, clone), ' ',

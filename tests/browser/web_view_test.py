@@ -162,6 +162,7 @@ def newcomer(work):
             row = b.text('tr[data-session="%s"]' % sid)
             check("Make the greeting friendlier" in row and "active" in row and "Details below" not in row,
                   "the row shows the task's first line and state: " + row)
+            b.wait_for("document.querySelector('tr[data-session=\"%s\"] td[data-label=\"Commits\"]').textContent == '2'" % sid)
             shot(b, "02-sessions")
             ok("a new session appears in the list without a reload")
 
