@@ -135,6 +135,42 @@ def hash_password(pw):
     return out.stdout.strip()
 
 
+
+# The lowest contrast (WCAG) of any visible text on the page against its
+# effective background, and where it is.
+CONTRAST_JS = r"""
+(() => {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+                                      .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bgOf = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  let worst = {ratio: 99, what: ''};
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.display === 'none' || parseFloat(st.opacity) < 0.9) continue;
+    const a = lum(rgb(st.color)), b = lum(bgOf(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < worst.ratio) worst = {ratio, what: el.tagName + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '"'};
+  }
+  return worst;
+})()
+"""
+
+
+def contrast(b, where):
+    worst = b.eval(CONTRAST_JS)
+    check(worst["ratio"] >= 4.5, "text contrast below 4.5:1 (%s): %.2f for %s" % (where, worst["ratio"], worst["what"]))
+    return worst["ratio"]
+
 # ---- 1. the newcomer's server ------------------------------------------------------
 
 def newcomer(work):
@@ -298,6 +334,17 @@ def newcomer(work):
             b.press("j")
             b.wait_for("document.querySelector('#timeline li.selected').dataset.commit != '%s'" % sel)
             ok("keyboard: Tab reaches every control, Enter opens a commit, j/k move through the timeline")
+
+            # Contrast, light and dark.
+            b.goto(srv.base + "/#/s/%s/c/%s" % (sid, edit))
+            b.wait_for("document.querySelector('table.diff') !== null")
+            light = contrast(b, "light")
+            b.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            b.wait_for("getComputedStyle(document.body).backgroundColor != 'rgb(255, 255, 255)'")
+            dark = contrast(b, "dark")
+            shot(b, "04b-session-dark")
+            b.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+            ok("text contrast at least 4.5:1 (lowest %.1f light, %.1f dark)" % (light, dark))
 
             # A phone.
             b.set_viewport(390, 844, mobile=True)
