@@ -82,6 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!r.query.empty()) FUZZ_CHECK(target.find('?') != std::string_view::npos &&
                                        target.substr(target.find('?') + 1) == r.query);
       break;
+    case route_kind::ui_asset:
+    case route_kind::ui_call:
+      // The web view: one decoded name, never a path or a dot segment.
+      FUZZ_CHECK(starts_with(target, "/"));
+      FUZZ_CHECK(r.repo.empty() && r.service == nullptr && r.error.empty() && r.segments.size() == 1);
+      FUZZ_CHECK(r.segments[0].find_first_of(std::string_view("/\\\0", 3)) == std::string::npos);
+      FUZZ_CHECK(r.segments[0] != "." && r.segments[0] != "..");
+      if (r.kind == route_kind::ui_call)
+        FUZZ_CHECK(r.segments[0] == "login" || r.segments[0] == "logout" || r.segments[0] == "me");
+      break;
     case route_kind::git_info_refs:
     case route_kind::git_rpc:
     case route_kind::unknown_service:
