@@ -187,6 +187,7 @@ void read_git(server_config& cfg, const toml::node& node, const std::string& ori
     const std::string key = "git." + std::string(k.str());
     if (k == "object_info") cfg.git.object_info = bool_of(v, origin, key);
     else if (k == "ls_refs_in_process") cfg.git.ls_refs_in_process = bool_of(v, origin, key);
+    else if (k == "upkeep_every") cfg.git.upkeep_every = count_of(v, origin, key, 0, 1000000);
     else bad(origin, key, "unknown key");
   }
 }

@@ -76,6 +76,10 @@ struct git_options {
   // Answer plain protocol v2 ls-refs requests from the refs instead of
   // starting git (sessions/ls_refs.hpp); false: git answers every one.
   bool ls_refs_in_process = true;
+  // A repo gets its background upkeep (repack with a bitmap, commit-graph;
+  // server/repo_upkeep.hpp) after this many checkpoint commits, a push
+  // counting as 16; 0: never (pushes then run git's own gc --auto).
+  unsigned upkeep_every = 1000;
 };
 
 struct server_config {

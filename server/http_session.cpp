@@ -49,6 +49,7 @@ string_response metrics_response(server_state& st, const auth::principal& who,
   now.connections = static_cast<long>(st.connections.open());
   now.pack_cache_bytes = static_cast<long>(st.packs.kept_bytes());
   now.pack_cache_entries = static_cast<long>(st.packs.kept_entries());
+  now.upkeep_due = static_cast<long>(st.upkeep.due());
   string_response res(http::status::ok, 11);
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   res.body() = st.metrics.render(now);

@@ -48,6 +48,11 @@ void metrics::count_pack_answer(std::string_view result) {
   ++pack_answers_[std::string(result)];
 }
 
+void metrics::observe_upkeep(std::string_view result, double seconds) {
+  std::lock_guard lock(mutex_);
+  upkeeps_[std::string(result)].observe(duration_bounds, seconds);
+}
+
 void metrics::count_git_answer(std::string_view command, std::string_view answered_by) {
   std::lock_guard lock(mutex_);
   ++git_answers_[{std::string(command), std::string(answered_by)}];
@@ -151,6 +156,11 @@ std::string metrics::render(const gauges& now) const {
   gauge(out, "agentgit_pack_cache_bytes", "Bytes of finished upload-pack answers kept for identical requests.",
         now.pack_cache_bytes);
   gauge(out, "agentgit_pack_cache_entries", "Finished upload-pack answers kept.", now.pack_cache_entries);
+  family(out, "agentgit_repo_upkeep_seconds", "histogram",
+         "Background upkeep of repos grown by checkpoints and pushes (repack, bitmap, commit-graph), by result.");
+  for (const auto& [result, h] : upkeeps_)
+    series(out, "agentgit_repo_upkeep_seconds", "result", result, duration_bounds, h);
+  gauge(out, "agentgit_repo_upkeep_due", "Repos waiting for their upkeep.", now.upkeep_due);
   return out;
 }
 

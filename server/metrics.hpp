@@ -39,6 +39,8 @@ class metrics {
   // An upload-pack request that could share its answer (pack_cache.hpp):
   // "made", "joined", "kept" or "unshared".
   void count_pack_answer(std::string_view result);
+  // One repo's upkeep (server/repo_upkeep.hpp): "ok" or "failed".
+  void observe_upkeep(std::string_view result, double seconds);
 
   struct gauges {
     long git_children = 0;
@@ -48,6 +50,7 @@ class metrics {
     long connections = 0;
     long pack_cache_bytes = 0;
     long pack_cache_entries = 0;
+    long upkeep_due = 0;
   };
   std::string render(const gauges& now) const;
 
@@ -68,6 +71,7 @@ class metrics {
   std::map<std::string, histogram> checkpoints_;  // by result
   std::uint64_t login_failures_ = 0;
   std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;
+  std::map<std::string, histogram> upkeeps_;  // by result
   std::map<std::string, std::uint64_t> pack_answers_;  // by result  // command, who answered
 };
 

@@ -246,6 +246,7 @@ int serve(const config::server_config& cfg_in) {
   });
   net::co_spawn(ioc, accept_loop(acceptor, pool, st), net::detached);
   net::co_spawn(ioc, reap_idle_sessions(st), net::detached);
+  net::co_spawn(ioc, keep_repos_up(st), net::detached);
 
   const bool v6 = cfg.listen_host.find(':') != std::string::npos;
   std::printf("agentgit listening on http://%s%s%s:%u (data %s)\n", v6 ? "[" : "", cfg.listen_host.c_str(),

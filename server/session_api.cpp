@@ -212,6 +212,7 @@ api_response checkpoint(server_state& st, const api_call& call) {
     throw;
   }
   st.metrics.observe_checkpoint(sessions::name_of(turn.result), seconds());
+  if (turn.result == sessions::turn_status::committed) st.upkeep.grew(call.grant.session->repo);
   json::object answer = turn_json(turn);
   if (cp.exit_code) answer["exit_code"] = *cp.exit_code;
   return json_response(http::status::ok, answer);

@@ -49,6 +49,12 @@ git_command make_command(const server_state& st, const service& svc, const std::
     cmd.args.emplace_back("-c");
     cmd.args.push_back("core.hooksPath=" + st.hooks_dir.string());
   }
+  if (svc.command == "receive-pack" && st.cfg.git.upkeep_every > 0) {
+    // The server's upkeep packs what pushes bring (server/repo_upkeep.hpp):
+    // no gc of git's own beside it.
+    cmd.args.emplace_back("-c");
+    cmd.args.emplace_back("receive.autogc=false");
+  }
   cmd.args.emplace_back(svc.command);
   if (svc.command == "upload-pack") {
     cmd.args.emplace_back("--strict");
@@ -176,6 +182,7 @@ net::awaitable<bool> serve_git(connection& c, request_parser& parser, const rout
       return 0;
     };
     co_await offload(c.state, announce);
+    c.state.upkeep.grew(r.repo, repo_upkeep_queue::push_weight);
   }
   co_return keep;
 }

@@ -62,7 +62,8 @@ server_state::server_state(config::server_config c, std::string git_path)
       connections(cfg.limit.max_connections, cfg.limit.connection_reserve),
       children(cfg.limit.max_git_children, config::git_children_per_client(cfg.limit), cfg.limit.max_git_waiting),
       adverts(git),
-      packs(pack_cache::options{.budget = cfg.limit.pack_cache_bytes, .temp_dir = temp_dir}) {
+      packs(pack_cache::options{.budget = cfg.limit.pack_cache_bytes, .temp_dir = temp_dir}),
+      upkeep(cfg.git.upkeep_every) {
   std::vector<std::string> names;
   for (const auto& u : cfg.users) names.push_back(u.name);
   if (const auto dropped = tokens.drop_users_except(names))

@@ -20,6 +20,7 @@
 #include "server/events.hpp"
 #include "server/metrics.hpp"
 #include "server/pack_cache.hpp"
+#include "server/repo_upkeep.hpp"
 #include "sessions/repo_store.hpp"
 #include "sessions/session_store.hpp"
 
@@ -51,6 +52,7 @@ struct server_state {
   server::metrics metrics;               // GET /metrics
   advertisement_cache adverts;           // v2 capability lists git gave, per repo
   pack_cache packs;                      // upload-pack answers shared by identical requests
+  repo_upkeep_queue upkeep;              // repos grown enough for a repack (server/repo_upkeep.hpp)
   std::atomic<int> active_requests{0};
   std::atomic<bool> stopping{false};
 

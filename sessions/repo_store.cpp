@@ -58,6 +58,14 @@ bool starts_with(const std::string& s, std::string_view prefix) {
   return std::string_view(s).substr(0, prefix.size()) == prefix;
 }
 
+// A temp file git writes before renaming it into place: pack-objects's
+// (tmp_pack_*, tmp_idx_*), repack's (.tmp-PID-pack-*), commit-graph's.
+bool temp_of_git(const fs::path& dir, const std::string& name) {
+  if (dir == "pack") return starts_with(name, "tmp_") || starts_with(name, ".tmp-");
+  if (dir == "commit-graphs" || dir == "info") return starts_with(name, "tmp_graph_");
+  return false;
+}
+
 // Stale leftovers inside one repo: lock files anywhere, quarantine
 // directories and temp packs under objects/.
 void clean_repo(const fs::path& repo, recovery_report& report) {
@@ -70,8 +78,7 @@ void clean_repo(const fs::path& repo, recovery_report& report) {
     if (is_dir && (starts_with(name, "tmp_objdir-") || starts_with(name, "incoming-"))) {
       doomed_dirs.push_back(it->path());
       it.disable_recursion_pending();
-    } else if (!is_dir && (ends_with(name, ".lock") ||
-                           (it->path().parent_path().filename() == "pack" && starts_with(name, "tmp_")))) {
+    } else if (!is_dir && (ends_with(name, ".lock") || temp_of_git(it->path().parent_path().filename(), name))) {
       doomed_files.push_back(it->path());
     }
   }

@@ -196,6 +196,9 @@ TEST_CASE("repo_store recover cleans what a crash left and keeps real data") {
   write_file(path / "objects" / "tmp_objdir-abc" / "pack" / "tmp_pack_1", "partial");
   write_file(path / "objects" / "incoming-xyz" / "ab" / "cdef", "partial");
   write_file(path / "objects" / "pack" / "tmp_pack_Q2Xy", "partial pack");
+  // ... and mid-upkeep (server/repo_upkeep.hpp): repack's and commit-graph's temp files.
+  write_file(path / "objects" / "pack" / ".tmp-4242-pack-0123abcd.pack", "partial repack");
+  write_file(path / "objects" / "info" / "commit-graphs" / "tmp_graph_a1B2c3", "partial graph");
   write_file(dir.path / "repos" / ".tmp-foo-123" / "HEAD", "ref: refs/heads/main\n");
   write_file(dir.path / "repos" / ".trash-old-456" / "HEAD", "ref: refs/heads/main\n");
 
@@ -204,7 +207,7 @@ TEST_CASE("repo_store recover cleans what a crash left and keeps real data") {
 
   SUBCASE("the report counts what it did") {
     CHECK(report.repos == 1);
-    CHECK(report.removed_locks == 4);  // x.lock, HEAD.lock, config.lock, tmp_pack_Q2Xy
+    CHECK(report.removed_locks == 6);  // x.lock, HEAD.lock, config.lock, tmp_pack_Q2Xy, .tmp-4242-pack-…, tmp_graph_…
     CHECK(report.removed_temp == 4);   // tmp_objdir-abc, incoming-xyz, .tmp-foo-123, .trash-old-456
   }
   SUBCASE("the leftovers are gone") {
@@ -214,6 +217,9 @@ TEST_CASE("repo_store recover cleans what a crash left and keeps real data") {
     CHECK_FALSE(fs::exists(path / "objects" / "tmp_objdir-abc"));
     CHECK_FALSE(fs::exists(path / "objects" / "incoming-xyz"));
     CHECK_FALSE(fs::exists(path / "objects" / "pack" / "tmp_pack_Q2Xy"));
+    CHECK_FALSE(fs::exists(path / "objects" / "pack" / ".tmp-4242-pack-0123abcd.pack"));
+    CHECK_FALSE(fs::exists(path / "objects" / "info" / "commit-graphs" / "tmp_graph_a1B2c3"));
+    CHECK(fs::exists(path / "objects" / "info" / "commit-graphs"));
     CHECK_FALSE(fs::exists(dir.path / "repos" / ".tmp-foo-123"));
     CHECK_FALSE(fs::exists(dir.path / "repos" / ".trash-old-456"));
     CHECK(entries_in(store.root()) == 1);
