@@ -632,6 +632,15 @@ TEST_CASE("[git] object_info is off unless set") {
   CHECK(contains(load_error("[git]\nls_refs_in_process = 0\n"), "git.ls_refs_in_process"));
 }
 
+TEST_CASE("[git] upkeep_every: 1000 by default, 0 turns it off, a count") {
+  temp_dir dir;
+  CHECK(server_config{}.git.upkeep_every == 1000);
+  CHECK(load(with_file(write_config(dir, "[git]\nupkeep_every = 0\n")), no_env).git.upkeep_every == 0);
+  CHECK(load(with_file(write_config(dir, "[git]\nupkeep_every = 50\n")), no_env).git.upkeep_every == 50);
+  CHECK(contains(load_error("[git]\nupkeep_every = -1\n"), "git.upkeep_every"));
+  CHECK(contains(load_error("[git]\nupkeep_every = \"often\"\n"), "git.upkeep_every"));
+}
+
 TEST_CASE("public_url: a scheme and a host, which joins allowed_hosts, and nothing else") {
   temp_dir dir;
   const server_config cfg =
