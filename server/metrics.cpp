@@ -160,7 +160,7 @@ std::string metrics::render(const gauges& now) const {
          "Background upkeep of repos grown by checkpoints and pushes (repack, bitmap, commit-graph), by result.");
   for (const auto& [result, h] : upkeeps_)
     series(out, "agentgit_repo_upkeep_seconds", "result", result, duration_bounds, h);
-  gauge(out, "agentgit_repo_upkeep_due", "Repos waiting for their upkeep.", now.upkeep_due);
+  gauge(out, "agentgit_repo_upkeep_due", "Repos waiting for their upkeep, or in it.", now.upkeep_due);
   return out;
 }
 

@@ -28,12 +28,18 @@ std::optional<std::string> repo_upkeep_queue::next() {
   std::string repo = std::move(due_.front());
   due_.pop_front();
   queued_.erase(repo);
+  ++running_;
   return repo;
+}
+
+void repo_upkeep_queue::finished() {
+  std::lock_guard lock(mutex_);
+  if (running_ > 0) --running_;
 }
 
 std::size_t repo_upkeep_queue::due() const {
   std::lock_guard lock(mutex_);
-  return due_.size();
+  return due_.size() + running_;
 }
 
 namespace {
@@ -93,16 +99,17 @@ net::awaitable<void> keep_repos_up(server_state& st) {
     }
     // A repo deleted since it grew has nothing to keep up.
     auto exists = [&st, &repo] { return st.repos.exists(*repo); };
-    bool ok = false;
     try {
-      if (!co_await offload(st, exists)) continue;
-      const auto started = std::chrono::steady_clock::now();
-      ok = co_await keep_up(st, *repo);
-      st.metrics.observe_upkeep(ok ? "ok" : "failed",
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (co_await offload(st, exists)) {
+        const auto started = std::chrono::steady_clock::now();
+        const bool ok = co_await keep_up(st, *repo);
+        st.metrics.observe_upkeep(ok ? "ok" : "failed",
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
     } catch (const std::exception& e) {
       log_line("upkeep of %s: %s", repo->c_str(), e.what());
     }
+    st.upkeep.finished();
   }
 }
 

@@ -40,7 +40,10 @@ class repo_upkeep_queue {
   // `repo` (a canonical name) grew by `weight`.
   void grew(const std::string& repo, unsigned weight = 1);
   // The repo due longest, taken off the queue; nullopt when none is.
+  // Until finished(), it counts as due.
   std::optional<std::string> next();
+  void finished();
+  // Repos waiting for their upkeep, or in it.
   std::size_t due() const;
   unsigned every() const { return every_; }
 
@@ -50,6 +53,7 @@ class repo_upkeep_queue {
   std::map<std::string, unsigned> growth_;  // repos not due yet, by growth since their last upkeep
   std::deque<std::string> due_;
   std::set<std::string> queued_;
+  std::size_t running_ = 0;
 };
 
 // Runs the upkeep of due repos until the server stops (co_spawned by

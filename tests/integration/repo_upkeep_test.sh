@@ -91,6 +91,27 @@ pass "two pushes make an upkeep; the pushed commits are served from the packs"
 curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' || fail "the due gauge: $(curl -s "$BASE/metrics" | grep upkeep_due)"
 grep -q "upkeep of .* failed" "$WORK/server.log" && fail "an upkeep failed: $(grep upkeep "$WORK/server.log")"
 
+# Killed during an upkeep (or just before it): nothing lost, and the
+# next start cleans up after it.
+for n in $(seq 1 19); do
+  echo "more $n" >>"$wd/notes.txt"
+  api POST "$R/checkpoint" "{\"tool\":\"Edit\",\"summary\":\"more $n\"}" >/dev/null
+done
+echo "more 20" >>"$wd/notes.txt"
+last=$(api POST "$R/checkpoint" '{"tool":"Edit","summary":"more 20"}' | json_get commit)
+sleep 0.$((RANDOM % 6))
+kill -KILL "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+start_server --config "$WORK/upkeep.toml"
+git --git-dir="$G" fsck --no-progress >/dev/null 2>"$WORK/fsck" || fail "fsck after a kill during upkeep: $(cat "$WORK/fsck")"
+rm -rf "$WORK/clone3"
+git clone -q "$BASE/repos/grow.git" "$WORK/clone3"
+assert_eq "$last" "$(git -C "$WORK/clone3" rev-parse HEAD)" "the last checkpoint after a kill during upkeep"
+leftover=$(find "$G/objects" -name 'tmp_*' -o -name '.tmp-*' -o -name '*.lock' | head -3)
+assert_eq "" "$leftover" "temp files after the restart"
+pass "killed during an upkeep: fsck clean, the last checkpoint served, no temp files left"
+
 # upkeep_every = 0: repos are left to git (and to pushes' own gc --auto).
 stop_server
 printf '[git]\nupkeep_every = 0\n' >"$WORK/off.toml"

@@ -18,6 +18,8 @@ TEST_CASE("repo_upkeep_queue: a repo is due once its growth reaches every") {
   q.grew("a");
   CHECK(q.due() == 1);
   CHECK(q.next() == "a");
+  CHECK(q.due() == 1);  // in its upkeep
+  q.finished();
   CHECK(q.due() == 0);
   // Counted afresh after its upkeep.
   q.grew("a");
