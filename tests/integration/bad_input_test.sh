@@ -134,7 +134,7 @@ assert_alive
 # The only things the wrapper may ever have seen: the fixed service argv
 # and the absolute path of the one real repo.
 bad_args=$(sed -n 's/^arg: //p' "$ARGV_LOG" | sort -u |
-  grep -vxF -e upload-pack -e receive-pack -e --strict -e --timeout=600 -e -c -e "core.hooksPath=$DATA/hooks" -e --stateless-rpc -e --http-backend-info-refs \
+  grep -vxF -e upload-pack -e receive-pack -e --strict -e --timeout=600 -e -c -e "core.hooksPath=$DATA/hooks" -e receive.autogc=false -e --stateless-rpc -e --http-backend-info-refs \
     -e "$DATA/repos/legit.git" || true)
 [ -z "$bad_args" ] || fail "git was run with unexpected arguments: $bad_args"
 for s in pwned '..' '\' upload-pack=; do
