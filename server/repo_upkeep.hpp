@@ -10,7 +10,9 @@
 //     (cost follows what is new, not the repo's size), a multi-pack index
 //     with a reachability bitmap;
 //   git commit-graph write --reachable --split
-// Neither deletes an object that is not in a pack they wrote (no prune):
+// The counts live in memory: serve() makes a repo found at start-up with
+// `every` loose objects or more due at once (repo_store::recover counts
+// them). Neither deletes an object that is not in a pack they wrote (no prune):
 // nothing unreachable is ever lost to upkeep. Pushes run receive-pack
 // without its own gc --auto, so two repacks never run on a repo at once.
 #pragma once

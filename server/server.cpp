@@ -215,6 +215,10 @@ int serve(const config::server_config& cfg_in) {
   log_line("recovered %zu repos (removed %zu stale locks, %zu temp dirs)", report.repos, report.removed_locks,
            report.removed_temp);
   for (const auto& b : report.broken) log_line("not a usable repository, left alone: %s", b.c_str());
+  // Upkeep counts live in memory: a repo left with as many loose objects
+  // as upkeep_every checkpoints would need is due now.
+  for (const auto& [name, loose] : report.loose_objects)
+    if (st.upkeep.every() > 0 && loose >= st.upkeep.every()) st.upkeep.grew(name, st.upkeep.every());
 
   const unsigned threads = cfg.threads ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
   io_pool pool(threads);

@@ -66,9 +66,21 @@ bool temp_of_git(const fs::path& dir, const std::string& name) {
   return false;
 }
 
-// Stale leftovers inside one repo: lock files anywhere, quarantine
+bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// objects/XX/YYYY…: a loose object (SHA-1: 2 + 38 hex digits).
+bool is_loose_object(const fs::path& path, const std::string& name) {
+  const std::string dir = path.parent_path().filename().string();
+  return dir.size() == 2 && is_hex(dir) && name.size() == 38 && is_hex(name) &&
+         path.parent_path().parent_path().filename() == "objects";
+}
+
+// Stale leftovers inside one repo (and how many loose objects it has): lock files anywhere, quarantine
 // directories and temp packs under objects/.
-void clean_repo(const fs::path& repo, recovery_report& report) {
+std::size_t clean_repo(const fs::path& repo, recovery_report& report) {
+  std::size_t loose = 0;
   std::vector<fs::path> doomed_files;
   std::vector<fs::path> doomed_dirs;
   std::error_code ec;
@@ -80,12 +92,15 @@ void clean_repo(const fs::path& repo, recovery_report& report) {
       it.disable_recursion_pending();
     } else if (!is_dir && (ends_with(name, ".lock") || temp_of_git(it->path().parent_path().filename(), name))) {
       doomed_files.push_back(it->path());
+    } else if (!is_dir && is_loose_object(it->path(), name)) {
+      ++loose;
     }
   }
   for (const auto& f : doomed_files)
     if (fs::remove(f, ec)) ++report.removed_locks;
   for (const auto& d : doomed_dirs)
     if (fs::remove_all(d, ec) > 0) ++report.removed_temp;
+  return loose;
 }
 
 repo_info read_info(const std::string& name, const fs::path& path) {
@@ -220,10 +235,13 @@ recovery_report repo_store::recover() {
     ++report.removed_temp;
   }
   for (const auto& p : repos) {
-    clean_repo(p, report);
+    const std::size_t loose = clean_repo(p, report);
     try {
       apply_served_config(p);
       ++report.repos;
+      std::string name = p.filename().string();
+      name.erase(name.size() - 4);
+      report.loose_objects.emplace_back(std::move(name), loose);
     } catch (const repo_error& e) {
       // Not a repository (or a broken one): reported, not fatal. Git will
       // refuse to serve it and answer its clients with an error.

@@ -28,6 +28,9 @@ struct recovery_report {
   std::size_t removed_locks = 0;
   std::size_t removed_temp = 0;
   std::vector<std::string> broken;  // "NAME.git: why" for what is not a usable repo
+  // Loose objects of each usable repo, by name (no ".git"): what a
+  // restart would otherwise forget of what checkpoints wrote.
+  std::vector<std::pair<std::string, std::size_t>> loose_objects;
 };
 
 class repo_store {

@@ -127,3 +127,12 @@ sleep 0.7
 [ "$(loose still)" -ge 75 ] || fail "upkeep_every = 0 still packed: $(loose still) loose objects"
 curl -s "$BASE/metrics" | grep -q 'agentgit_repo_upkeep_seconds_count' && fail "an upkeep ran with upkeep_every = 0"
 pass "upkeep_every = 0: no upkeep"
+
+# What a restart would forget: a repo found with loose objects (here, 75
+# of them from upkeep_every = 0) is due as soon as upkeep is back on.
+stop_server
+start_server --config "$WORK/upkeep.toml"
+for _ in $(seq 1 200); do [ "$(loose still)" = 0 ] && break; sleep 0.05; done
+assert_eq 0 "$(loose still)" "loose objects of the repo found at start-up"
+git --git-dir="$DATA/repos/still.git" fsck --no-progress >/dev/null 2>"$WORK/fsck" || fail "fsck: $(cat "$WORK/fsck")"
+pass "a repo found at start-up with loose objects past upkeep_every gets its upkeep"

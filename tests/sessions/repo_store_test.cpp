@@ -207,6 +207,10 @@ TEST_CASE("repo_store recover cleans what a crash left and keeps real data") {
 
   SUBCASE("the report counts what it did") {
     CHECK(report.repos == 1);
+    // commit_on wrote the empty tree and a commit, loose.
+    REQUIRE(report.loose_objects.size() == 1);
+    CHECK(report.loose_objects[0].first == "work");
+    CHECK(report.loose_objects[0].second == 2);
     CHECK(report.removed_locks == 6);  // x.lock, HEAD.lock, config.lock, tmp_pack_Q2Xy, .tmp-4242-pack-…, tmp_graph_…
     CHECK(report.removed_temp == 4);   // tmp_objdir-abc, incoming-xyz, .tmp-foo-123, .trash-old-456
   }
