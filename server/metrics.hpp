@@ -70,9 +70,9 @@ class metrics {
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> bytes_;  // in, out
   std::map<std::string, histogram> checkpoints_;  // by result
   std::uint64_t login_failures_ = 0;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> git_answers_;  // command, who answered
+  std::map<std::string, std::uint64_t> pack_answers_;  // by result
   std::map<std::string, histogram> upkeeps_;  // by result
-  std::map<std::string, std::uint64_t> pack_answers_;  // by result  // command, who answered
 };
 
 // A label value escaped as the exposition format wants (\\, \", \n).

@@ -218,7 +218,7 @@ int serve(const config::server_config& cfg_in) {
   // Upkeep counts live in memory: a repo left with as many loose objects
   // as upkeep_every checkpoints would need is due now.
   for (const auto& [name, loose] : report.loose_objects)
-    if (st.upkeep.every() > 0 && loose >= st.upkeep.every()) st.upkeep.grew(name, st.upkeep.every());
+    if (loose >= st.upkeep.every()) st.upkeep.grew(name, st.upkeep.every());  // grew() ignores it with upkeep off
 
   const unsigned threads = cfg.threads ? cfg.threads : std::max(2u, std::thread::hardware_concurrency());
   io_pool pool(threads);

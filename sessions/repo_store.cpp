@@ -77,8 +77,9 @@ bool is_loose_object(const fs::path& path, const std::string& name) {
          path.parent_path().parent_path().filename() == "objects";
 }
 
-// Stale leftovers inside one repo (and how many loose objects it has): lock files anywhere, quarantine
-// directories and temp packs under objects/.
+// Stale leftovers inside one repo: lock files anywhere, quarantine
+// directories and git's temp files under objects/. Returns how many loose
+// objects the repo has (counted on the same walk).
 std::size_t clean_repo(const fs::path& repo, recovery_report& report) {
   std::size_t loose = 0;
   std::vector<fs::path> doomed_files;
