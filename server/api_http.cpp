@@ -97,7 +97,7 @@ net::awaitable<bool> serve_events(connection& c, request_parser& parser, const s
 // An API call: its route matched once, the access it needs checked before
 // its body is read (a caller who may not write cannot make the server hold
 // megabytes first), the body read within its row's limit, then its handler
-// on the blocking pool.
+// on the blocking pool (reads) or the writing one (server_state).
 net::awaitable<bool> serve_api(connection& c, request_parser& parser, const route& r, const auth::principal& who) {
   api_request req;
   req.who = who;
@@ -142,7 +142,8 @@ net::awaitable<bool> serve_api(connection& c, request_parser& parser, const rout
     co_return co_await send_response(c, parser, std::move(res));
   }
   auto work = [&st = c.state, &req, &m, &access] { return run_api(st, req, m, access.grant); };
-  api_response res = co_await offload(c.state, work);
+  const bool reads = req.method == http::verb::get || req.method == http::verb::head;
+  api_response res = co_await offload(reads ? c.state.blocking : c.state.writes, work);
   if (res.file.fd >= 0) co_return co_await send_file(c, parser, std::move(res));
   co_return co_await send_response(c, parser, std::move(res));
 }

@@ -264,6 +264,7 @@ int serve(const config::server_config& cfg_in) {
   pool.run();
   end_children();
   st.blocking.join();
+  st.writes.join();
   ::close(lock_fd);
   log_line("stopped");
   return 0;

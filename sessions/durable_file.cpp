@@ -27,6 +27,16 @@ void write_file(const fs::path& path, int flags, mode_t mode, bool sync, const s
   if (!failure.empty()) throw repo_error(failure);
 }
 
+// fsync of the directory `dir`, so that a rename in it survives a power cut.
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw repo_error("cannot open " + dir.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw repo_error("cannot sync " + dir.string() + ": " + std::strerror(err));
+}
+
 }  // namespace
 
 void write_atomically(const fs::path& path, const std::string& content, const atomic_write_options& how) {
@@ -39,10 +49,15 @@ void write_atomically(const fs::path& path, const std::string& content, const at
     fs::remove(tmp, ignored);
     throw;
   }
+  if (how.sync) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
 }
 
 void append_synced(const fs::path& path, const std::string& line) {
+  std::error_code ec;
+  const bool existed = fs::exists(path, ec);
   write_file(path, O_APPEND, 0644, true, line);
+  // A new file's name is in its directory: flush that too.
+  if (!existed) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
 }
 
 }  // namespace agentgit::sessions

@@ -17,7 +17,16 @@ namespace fs = std::filesystem;
 namespace {
 
 struct libgit2_runtime {
-  libgit2_runtime() { git_libgit2_init(); }
+  libgit2_runtime() {
+    git_libgit2_init();
+    // What libgit2 writes (checkpoints, promotions, merges of pushed work)
+    // is as durable as what git writes with core.fsync=committed,reference:
+    // each object file and its directory fsynced before a ref moves onto
+    // it, the ref's lock file before its rename and the directory after.
+    // Without it a power cut could leave a ref naming an empty object file
+    // (durability_test checks the order in a trace).
+    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+  }
   ~libgit2_runtime() { git_libgit2_shutdown(); }
 };
 

@@ -27,7 +27,7 @@ cleanup() {
     echo "---- server log (last 40 lines) ----" >&2
     tail -n 40 "$WORK/server.log" >&2 || true
   fi
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
   exit $rc
 }
 trap cleanup EXIT

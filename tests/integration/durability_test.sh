@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# What a checkpoint or a push acknowledges is on the disk, in the order
+# that survives a power cut: every new object file and its directory
+# flushed before the ref moves onto it, the ref flushed before the reply.
+# A kill -9 cannot show this (the page cache survives it), so the test
+# watches the server's system calls with strace and checks their order.
+source "$(dirname "$0")/lib.sh"
+
+command -v strace >/dev/null || fail "strace is missing (scripts/setup installs it)"
+strace -f -qq -o /dev/null true || fail "strace cannot trace here"
+
+TRACE=$WORK/trace
+# The server under strace: -f follows its threads and git children, -y
+# prints the path behind each fd, -yy the peer of each socket.
+: >"$WORK/server.out"
+strace -f -yy -qq -e signal=none -s 64 -o "$TRACE" \
+  -e trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,sendmsg,sendto,write,writev \
+  "$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
+STRACE_PID=$!
+for _ in $(seq 1 400); do
+  grep -q 'listening on' "$WORK/server.out" 2>/dev/null && break
+  kill -0 "$STRACE_PID" 2>/dev/null || fail "server exited at start-up: $(cat "$WORK/server.log")"
+  sleep 0.05
+done
+PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/server.out")
+[ -n "$PORT" ] || fail "server did not report its port"
+BASE="http://127.0.0.1:$PORT"
+SERVER_PID=$(pgrep -P "$STRACE_PID" -f "serve --data $DATA" | head -1)
+[ -n "$SERVER_PID" ] || fail "no server process under strace"
+
+# check_order FROM-LINE REPO REF OBJECTS... : the trace from line FROM-LINE
+# on must show, for each object id, its temp file fsynced, then linked or
+# renamed into objects/XX/, then objects/XX fsynced; all of it before
+# REF.lock (fsynced) is renamed onto REF; REF's directory fsynced after
+# (the directory checks unless CHECK_DIRS=0);
+# and for checkpoints (CHECK_REPLY=1) all of that and the session's own
+# files (.calls, the session JSON and its directory) before the server
+# sends its reply.
+check_order() {
+  python3 - "$TRACE" "$@" <<'PY'
+import os, re, sys
+trace, start, repo, ref, *objects = sys.argv[1:]
+start = int(start)
+check_reply = os.environ.get("CHECK_REPLY") == "1"
+check_dirs = os.environ.get("CHECK_DIRS", "1") == "1"
+pending, events = {}, []
+for n, line in enumerate(open(trace, encoding="utf-8", errors="replace")):
+    if n + 1 < start:
+        continue
+    pid, _, rest = line.rstrip("\n").partition(" ")
+    if rest.endswith("<unfinished ...>"):
+        pending[pid] = rest[: -len("<unfinished ...>")]
+        continue
+    m = re.match(r"<\.\.\. \w+ resumed>(.*)", rest)
+    if m:
+        rest = pending.pop(pid, "") + m.group(1)
+    m = re.match(r"(\w+)\((.*)\)\s+=\s+(-?\d+)", rest)
+    if m and m.group(3) != "-1":
+        events.append((m.group(1), m.group(2)))
+
+def fd_path(args):
+    m = re.match(r"\d+<(.*?)>", args)
+    return m.group(1) if m else ""
+
+def two_paths(args):
+    # git children run in the repo and name paths relative to it
+    return [os.path.normpath(os.path.join(repo, p)) for p in re.findall(r'"([^"]*)"', args)[:2]]
+
+def find(pred, after=-1, what=""):
+    for i, (name, args) in enumerate(events):
+        if i > after and pred(name, args):
+            return i
+    sys.exit(f"FAIL: not in the trace: {what}")
+
+def is_sync(path):
+    return lambda name, args: name in ("fsync", "fdatasync") and fd_path(args) == path
+
+def is_move(dst_pred):
+    return lambda name, args: name in ("link", "linkat", "rename", "renameat", "renameat2") \
+        and len(two_paths(args)) == 2 and dst_pred(two_paths(args)[1])
+
+ref_path = os.path.join(repo, ref)
+moved = find(is_move(lambda p: p == ref_path), what=f"{ref}.lock renamed onto {ref}")
+lock = find(is_sync(ref_path + ".lock"), what=f"fsync of {ref}.lock")
+if lock > moved:
+    sys.exit(f"FAIL: {ref}.lock fsynced after the rename")
+for oid in objects:
+    final = os.path.join(repo, "objects", oid[:2], oid[2:])
+    link = find(is_move(lambda p: p == final), what=f"object {oid} moved into place")
+    # Back through earlier moves (git's quarantine: tmp_obj_X, then
+    # incoming-Y/XX/REST, then objects/XX/REST) to a path that was fsynced.
+    path, at = two_paths(events[link][1])[0], link
+    while not any(n in ("fsync", "fdatasync") and fd_path(a) == path for n, a in events[:at]):
+        earlier = [i for i in range(at) if is_move(lambda p: p == path)(*events[i])]
+        if not earlier:
+            sys.exit(f"FAIL: object {oid}: written as {path}, never fsynced before it was moved into place")
+        at = earlier[-1]
+        path = two_paths(events[at][1])[0]
+    if not check_dirs:
+        continue
+    d = find(is_sync(os.path.dirname(final)), after=link, what=f"fsync of objects/{oid[:2]} after {oid}")
+    if d > moved:
+        sys.exit(f"FAIL: object {oid}: objects/{oid[:2]} fsynced only after the ref moved")
+if check_dirs:
+    find(is_sync(os.path.dirname(ref_path)), after=moved, what=f"fsync of {os.path.dirname(ref)} after the rename")
+if check_reply:
+    reply = find(lambda name, args: name in ("sendmsg", "sendto", "write", "writev")
+                 and "TCP:" in args and "HTTP/1.1 200" in args, after=moved, what="the reply")
+    sessions = [p for p in (fd_path(a) for n, a in events[moved:reply] if n in ("fsync", "fdatasync"))]
+    for suffix in (".calls", ".json.tmp"):
+        if not any(p.endswith(suffix) for p in sessions):
+            sys.exit(f"FAIL: no fsync of the session's {suffix} file before the reply")
+    if not any(p.endswith("/sessions") for p in sessions):
+        sys.exit("FAIL: the sessions directory was not fsynced after the session file's rename")
+print(f"{len(objects)} objects, the ref" + (" and their directories" if check_dirs else "") + " flushed in order")
+PY
+}
+
+# ---- a checkpoint ------------------------------------------------------------
+api POST /api/v1/sessions '{"task":"durability"}' >"$WORK/s.json"
+SID=$(json_get id <"$WORK/s.json")
+WD=$(json_get workdir <"$WORK/s.json")
+SREPO=$DATA/repos/$(json_get repo <"$WORK/s.json").git
+mkdir -p "$WD/src"
+echo "first line" >"$WD/src/main.txt"
+from=$(( $(wc -l <"$TRACE") + 1 ))
+api POST "/api/v1/sessions/$SID/checkpoint" '{"tool":"edit","summary":"durable","call_id":"call-1"}' >"$WORK/cp.json"
+assert_eq committed "$(json_get result <"$WORK/cp.json")" "checkpoint result"
+C=$(json_get commit <"$WORK/cp.json")
+# The reply is sent, then logged: wait for the log line so the trace has it all.
+wait_for_log "checkpoint 200" || true
+sleep 0.2
+objs=("$C" "$(git --git-dir="$SREPO" rev-parse "$C^{tree}")" "$(git --git-dir="$SREPO" rev-parse "$C:src")"
+      "$(git --git-dir="$SREPO" rev-parse "$C:src/main.txt")")
+CHECK_REPLY=1 check_order "$from" "$SREPO" refs/heads/main "${objs[@]}" >"$WORK/out" || { cat "$WORK/out"; fail "checkpoint"; }
+pass "checkpoint: $(cat "$WORK/out"), the session's files too, all before the reply"
+
+# ---- a push ------------------------------------------------------------------
+create_repo durable
+git clone -q "$BASE/repos/durable.git" "$WORK/c" 2>/dev/null
+echo pushed >"$WORK/c/p.txt"
+git -C "$WORK/c" add p.txt
+git -C "$WORK/c" commit -q -m "a pushed commit"
+from=$(( $(wc -l <"$TRACE") + 1 ))
+git -C "$WORK/c" push -q origin HEAD:main 2>"$WORK/push.err" || fail "push: $(cat "$WORK/push.err")"
+P=$(git -C "$WORK/c" rev-parse HEAD)
+sleep 0.3
+# git 2.39 (core.fsync=committed,reference) flushes the files it writes,
+# not the directories that name them.
+CHECK_DIRS=0 check_order "$from" "$DATA/repos/durable.git" refs/heads/main "$P" "$(git -C "$WORK/c" rev-parse HEAD^{tree})" \
+  "$(git -C "$WORK/c" rev-parse HEAD:p.txt)" >"$WORK/out" || { cat "$WORK/out"; fail "push"; }
+pass "push: $(cat "$WORK/out")"
+
+stop_server
+wait "$STRACE_PID" 2>/dev/null || true
