@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """Turns the raw samples of scripts/bench into a table (stdout) and JSON.
 
-Usage: report.py SAMPLES.tsv META.json OUT.json
+Usage: report.py SAMPLES.tsv META.json OUT.json [EXTRAS.tsv]
 
 SAMPLES.tsv lines: repo <TAB> op <TAB> server <TAB> rep <TAB> microseconds <TAB> exit-code
 (server is "agentgit" or "http-backend"). META.json carries the run's context
 (versions, repo sizes, agentgit's memory, anomalies) and is copied into OUT.
+
+EXTRAS.tsv lines: repo <TAB> op <TAB> server <TAB> rep <TAB> what <TAB> value, where
+what is "server_s" (agentgit's own seconds serving one no-op fetch, from its
+/metrics) or "client_cpu_s" (the CPU seconds a crowd's git clients used).
+From their medians come the floors: the least share of the anchor's time
+any server could get with this client on this machine (a no-op fetch
+without agentgit's own time; a crowd's client CPU spread over every core).
 """
 import json
 import statistics
@@ -24,6 +31,12 @@ def fmt_ms(s):
 
 def main():
     samples_path, meta_path, out_path = sys.argv[1:4]
+    extras = {}  # (repo, op, server, what) -> [values]
+    if len(sys.argv) > 4:
+        with open(sys.argv[4]) as f:
+            for line in f:
+                repo, op, server, _rep, what, value = line.rstrip("\n").split("\t")
+                extras.setdefault((repo, op, server, what), []).append(float(value))
     with open(meta_path) as f:
         meta = json.load(f)
 
@@ -55,6 +68,14 @@ def main():
                 row[key + "_failures"] = fails[(repo, op, server)]
         a, h = med["agentgit"], med["http-backend"]
         row["ratio"] = round(h / a, 3) if a and h else None
+        served = extras.get((repo, op, "agentgit", "server_s"))
+        cpu = extras.get((repo, op, "agentgit", "client_cpu_s"))
+        if served and a and h:
+            row["agentgit_server_median_s"] = round(statistics.median(served), 6)
+            row["floor_share_of_anchor"] = round((a - statistics.median(served)) / h, 3)
+        if cpu and h:
+            row["client_cpu_median_s"] = round(statistics.median(cpu), 3)
+            row["floor_share_of_anchor"] = round(statistics.median(cpu) / meta.get("cpus", 1) / h, 3)
         rows.append(row)
 
     result = dict(meta)
@@ -83,6 +104,19 @@ def main():
             print("  ".join("-" * w for w in widths))
     print()
     print("medians of %d runs each; ratio = http-backend / agentgit (> 1: agentgit faster)" % meta["reps"])
+    floors = [r for r in rows if "floor_share_of_anchor" in r]
+    if floors:
+        print()
+        print("floors: the least share of http-backend's time any server could get here (agentgit/anchor)")
+        for r in floors:
+            a, h, f = r["agentgit_median_s"], r["http_backend_median_s"], r["floor_share_of_anchor"]
+            if "agentgit_server_median_s" in r:
+                print("  %s %s: agentgit serves in %s of the client's %s; without that, %.2fx of %s; agentgit %.2fx"
+                      % (r["repo"], r["op"], fmt_ms(r["agentgit_server_median_s"]), fmt_ms(a), f, fmt_ms(h), a / h))
+            else:
+                print("  %s %s: the clients' own CPU %.1f s over %d cores is %.1f s, %.2fx of %s; agentgit %.2fx"
+                      % (r["repo"], r["op"], r["client_cpu_median_s"], meta.get("cpus", 1),
+                         r["client_cpu_median_s"] / meta.get("cpus", 1), f, fmt_ms(h), a / h))
     ag = meta.get("agentgit", {})
     if ag:
         print("agentgit peak RSS (VmHWM): %s KiB (at start: %s KiB); agentgit process CPU: %s s user+sys"
