@@ -2,6 +2,7 @@
 #include "server/git_child.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -134,6 +135,9 @@ git_child::git_child(const net::any_io_executor& ex, const git_command& cmd) : s
     throw_errno(rc, "cannot start git");
   }
   pid_ = pid;
+  // The whole group (the child is its leader): a process it started
+  // already has it too, and later ones inherit it.
+  if (cmd.nice > 0) ::setpriority(PRIO_PGRP, static_cast<id_t>(pid), cmd.nice);
   try {
     proc_.emplace(ex, pid);
     stdin_.assign(in_pipe.release_write());

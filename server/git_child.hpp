@@ -45,6 +45,10 @@ struct git_command {
   std::string git;                 // absolute path of the git executable
   std::vector<std::string> args;   // argv after argv[0]; fixed, never user text in option position
   std::vector<std::string> env;    // the whole environment, "KEY=VALUE"
+  // > 0: a background job (repo upkeep). The child's process group gets
+  // this nice value, so it and every process it starts yield the CPU to
+  // the requests being served.
+  int nice = 0;
 };
 
 class git_child {

@@ -51,6 +51,7 @@ net::awaitable<int> run_git(server_state& st, std::vector<std::string> args, std
   cmd.git = st.git;
   cmd.args = std::move(args);
   cmd.env = st.child_env;
+  cmd.nice = 10;  // background work: requests come first
   std::optional<git_child> child;
   try {
     child.emplace(co_await net::this_coro::executor, cmd);

@@ -60,7 +60,8 @@ class repo_upkeep_queue {
 
 // Runs the upkeep of due repos until the server stops (co_spawned by
 // serve()). The git children it starts are the server's (ended at
-// shutdown with the others); one at a time, outside the clients' budget.
+// shutdown with the others); one at a time, outside the clients' budget,
+// at nice 10 so that on a busy machine requests get the CPU first.
 net::awaitable<void> keep_repos_up(server_state& st);
 
 }  // namespace agentgit::server
