@@ -41,6 +41,9 @@ check_order() {
 import os, re, sys
 trace, start, repo, ref, *objects = sys.argv[1:]
 start = int(start)
+# One spelling for every path: the kernel's (what -y prints), whatever
+# TMPDIR looked like ("/tmp/", a symlink).
+repo = os.path.realpath(repo)
 check_reply = os.environ.get("CHECK_REPLY") == "1"
 check_dirs = os.environ.get("CHECK_DIRS", "1") == "1"
 pending, events = {}, []
@@ -60,11 +63,11 @@ for n, line in enumerate(open(trace, encoding="utf-8", errors="replace")):
 
 def fd_path(args):
     m = re.match(r"\d+<(.*?)>", args)
-    return m.group(1) if m else ""
+    return os.path.realpath(m.group(1)) if m else ""
 
 def two_paths(args):
     # git children run in the repo and name paths relative to it
-    return [os.path.normpath(os.path.join(repo, p)) for p in re.findall(r'"([^"]*)"', args)[:2]]
+    return [os.path.realpath(os.path.join(repo, p)) for p in re.findall(r'"([^"]*)"', args)[:2]]
 
 def find(pred, after=-1, what=""):
     for i, (name, args) in enumerate(events):
