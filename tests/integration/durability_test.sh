@@ -28,28 +28,26 @@ BASE="http://127.0.0.1:$PORT"
 SERVER_PID=$(pgrep -P "$STRACE_PID" -f "serve --data $DATA" | head -1)
 [ -n "$SERVER_PID" ] || fail "no server process under strace"
 
-# check_order FROM-LINE REPO REF OBJECTS... : the trace from line FROM-LINE
-# on must show, for each object id, its temp file fsynced, then linked or
-# renamed into objects/XX/, then objects/XX fsynced; all of it before
-# REF.lock (fsynced) is renamed onto REF; REF's directory fsynced after
-# (the directory checks unless CHECK_DIRS=0);
-# and for checkpoints (CHECK_REPLY=1) all of that and the session's own
-# files (.calls, the session JSON and its directory) before the server
-# sends its reply.
+# check_order REPO REF COMMIT OBJECTS... : the trace must show, for COMMIT
+# and each other object id, its temp file fsynced, then linked or renamed
+# into objects/XX/, then objects/XX fsynced; all of it before REF.lock
+# (fsynced) is renamed onto REF (the first such rename after COMMIT's file
+# is in place); REF's directory fsynced after (the directory checks
+# unless CHECK_DIRS=0); and for checkpoints (CHECK_REPLY=1) all of that
+# and the session's own files (.calls, the session JSON and its
+# directory) before the server sends its reply. On failure it prints what
+# the trace says of REPO's refs and objects.
 check_order() {
   python3 - "$TRACE" "$@" <<'PY'
 import os, re, sys
-trace, start, repo, ref, *objects = sys.argv[1:]
-start = int(start)
+trace, repo, ref, *objects = sys.argv[1:]
 # One spelling for every path: the kernel's (what -y prints), whatever
 # TMPDIR looked like ("/tmp/", a symlink).
 repo = os.path.realpath(repo)
 check_reply = os.environ.get("CHECK_REPLY") == "1"
 check_dirs = os.environ.get("CHECK_DIRS", "1") == "1"
 pending, events = {}, []
-for n, line in enumerate(open(trace, encoding="utf-8", errors="replace")):
-    if n + 1 < start:
-        continue
+for line in open(trace, encoding="utf-8", errors="replace"):
     pid, _, rest = line.rstrip("\n").partition(" ")
     if rest.endswith("<unfinished ...>"):
         pending[pid] = rest[: -len("<unfinished ...>")]
@@ -69,41 +67,58 @@ def two_paths(args):
     # git children run in the repo and name paths relative to it
     return [os.path.realpath(os.path.join(repo, p)) for p in re.findall(r'"([^"]*)"', args)[:2]]
 
+def fail(why):
+    print(f"FAIL: {why}", file=sys.stderr)
+    print("the trace's lines about the repo's refs and objects:", file=sys.stderr)
+    def about_repo(name, args):
+        if name in ("fsync", "fdatasync"):
+            return fd_path(args).startswith(repo + "/")
+        return name in MOVES and any(p.startswith(repo + "/") for p in two_paths(args))
+    for name, args in [e for e in events if about_repo(*e)][-60:]:
+        print(f"  {name}({args[:300]})", file=sys.stderr)
+    sys.exit(1)
+
 def find(pred, after=-1, what=""):
     for i, (name, args) in enumerate(events):
         if i > after and pred(name, args):
             return i
-    sys.exit(f"FAIL: not in the trace: {what}")
+    fail(f"not in the trace: {what}")
 
 def is_sync(path):
     return lambda name, args: name in ("fsync", "fdatasync") and fd_path(args) == path
 
+MOVES = ("link", "linkat", "rename", "renameat", "renameat2")
+
 def is_move(dst_pred):
-    return lambda name, args: name in ("link", "linkat", "rename", "renameat", "renameat2") \
+    return lambda name, args: name in MOVES \
         and len(two_paths(args)) == 2 and dst_pred(two_paths(args)[1])
 
 ref_path = os.path.join(repo, ref)
-moved = find(is_move(lambda p: p == ref_path), what=f"{ref}.lock renamed onto {ref}")
-lock = find(is_sync(ref_path + ".lock"), what=f"fsync of {ref}.lock")
+commit_path = os.path.join(repo, "objects", objects[0][:2], objects[0][2:])
+commit_in_place = find(is_move(lambda p: p == commit_path), what=f"commit {objects[0]} moved into place")
+moved = find(is_move(lambda p: p == ref_path), after=commit_in_place, what=f"{ref}.lock renamed onto {ref}")
+lock = find(is_sync(ref_path + ".lock"), after=commit_in_place, what=f"fsync of {ref}.lock")
 if lock > moved:
-    sys.exit(f"FAIL: {ref}.lock fsynced after the rename")
+    fail(f"{ref}.lock fsynced after the rename")
 for oid in objects:
     final = os.path.join(repo, "objects", oid[:2], oid[2:])
     link = find(is_move(lambda p: p == final), what=f"object {oid} moved into place")
+    if link > moved:
+        fail(f"object {oid} moved into place only after the ref moved")
     # Back through earlier moves (git's quarantine: tmp_obj_X, then
     # incoming-Y/XX/REST, then objects/XX/REST) to a path that was fsynced.
     path, at = two_paths(events[link][1])[0], link
     while not any(n in ("fsync", "fdatasync") and fd_path(a) == path for n, a in events[:at]):
         earlier = [i for i in range(at) if is_move(lambda p: p == path)(*events[i])]
         if not earlier:
-            sys.exit(f"FAIL: object {oid}: written as {path}, never fsynced before it was moved into place")
+            fail(f"object {oid}: written as {path}, never fsynced before it was moved into place")
         at = earlier[-1]
         path = two_paths(events[at][1])[0]
     if not check_dirs:
         continue
     d = find(is_sync(os.path.dirname(final)), after=link, what=f"fsync of objects/{oid[:2]} after {oid}")
     if d > moved:
-        sys.exit(f"FAIL: object {oid}: objects/{oid[:2]} fsynced only after the ref moved")
+        fail(f"object {oid}: objects/{oid[:2]} fsynced only after the ref moved")
 if check_dirs:
     find(is_sync(os.path.dirname(ref_path)), after=moved, what=f"fsync of {os.path.dirname(ref)} after the rename")
 if check_reply:
@@ -112,9 +127,9 @@ if check_reply:
     sessions = [p for p in (fd_path(a) for n, a in events[moved:reply] if n in ("fsync", "fdatasync"))]
     for suffix in (".calls", ".json.tmp"):
         if not any(p.endswith(suffix) for p in sessions):
-            sys.exit(f"FAIL: no fsync of the session's {suffix} file before the reply")
+            fail(f"no fsync of the session's {suffix} file before the reply")
     if not any(p.endswith("/sessions") for p in sessions):
-        sys.exit("FAIL: the sessions directory was not fsynced after the session file's rename")
+        fail("the sessions directory was not fsynced after the session file's rename")
 print(f"{len(objects)} objects, the ref" + (" and their directories" if check_dirs else "") + " flushed in order")
 PY
 }
@@ -126,7 +141,6 @@ WD=$(json_get workdir <"$WORK/s.json")
 SREPO=$DATA/repos/$(json_get repo <"$WORK/s.json").git
 mkdir -p "$WD/src"
 echo "first line" >"$WD/src/main.txt"
-from=$(( $(wc -l <"$TRACE") + 1 ))
 api POST "/api/v1/sessions/$SID/checkpoint" '{"tool":"edit","summary":"durable","call_id":"call-1"}' >"$WORK/cp.json"
 assert_eq committed "$(json_get result <"$WORK/cp.json")" "checkpoint result"
 C=$(json_get commit <"$WORK/cp.json")
@@ -135,7 +149,7 @@ wait_for_log "checkpoint 200" || true
 sleep 0.2
 objs=("$C" "$(git --git-dir="$SREPO" rev-parse "$C^{tree}")" "$(git --git-dir="$SREPO" rev-parse "$C:src")"
       "$(git --git-dir="$SREPO" rev-parse "$C:src/main.txt")")
-CHECK_REPLY=1 check_order "$from" "$SREPO" refs/heads/main "${objs[@]}" >"$WORK/out" || { cat "$WORK/out"; fail "checkpoint"; }
+CHECK_REPLY=1 check_order "$SREPO" refs/heads/main "${objs[@]}" >"$WORK/out" || { cat "$WORK/out"; fail "checkpoint"; }
 pass "checkpoint: $(cat "$WORK/out"), the session's files too, all before the reply"
 
 # ---- a push ------------------------------------------------------------------
@@ -144,13 +158,12 @@ git clone -q "$BASE/repos/durable.git" "$WORK/c" 2>/dev/null
 echo pushed >"$WORK/c/p.txt"
 git -C "$WORK/c" add p.txt
 git -C "$WORK/c" commit -q -m "a pushed commit"
-from=$(( $(wc -l <"$TRACE") + 1 ))
 git -C "$WORK/c" push -q origin HEAD:main 2>"$WORK/push.err" || fail "push: $(cat "$WORK/push.err")"
 P=$(git -C "$WORK/c" rev-parse HEAD)
 sleep 0.3
 # git 2.39 (core.fsync=committed,reference) flushes the files it writes,
 # not the directories that name them.
-CHECK_DIRS=0 check_order "$from" "$DATA/repos/durable.git" refs/heads/main "$P" "$(git -C "$WORK/c" rev-parse HEAD^{tree})" \
+CHECK_DIRS=0 check_order "$DATA/repos/durable.git" refs/heads/main "$P" "$(git -C "$WORK/c" rev-parse HEAD^{tree})" \
   "$(git -C "$WORK/c" rev-parse HEAD:p.txt)" >"$WORK/out" || { cat "$WORK/out"; fail "push"; }
 pass "push: $(cat "$WORK/out")"
 
