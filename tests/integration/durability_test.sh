@@ -27,6 +27,13 @@ PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/s
 BASE="http://127.0.0.1:$PORT"
 SERVER_PID=$(pgrep -P "$STRACE_PID" -f "serve --data $DATA" | head -1)
 [ -n "$SERVER_PID" ] || fail "no server process under strace"
+# The server is strace's child, not ours: stopping it means waiting for
+# strace, which ends with it (lib.sh's cleanup calls this too).
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID"; fi
+  if [ -n "${STRACE_PID:-}" ]; then wait "$STRACE_PID" 2>/dev/null || true; fi
+  SERVER_PID="" STRACE_PID=""
+}
 
 # check_order REPO REF COMMIT OBJECTS... : the trace must show, for COMMIT
 # and each other object id, its temp file fsynced, then linked or renamed
@@ -48,7 +55,9 @@ check_reply = os.environ.get("CHECK_REPLY") == "1"
 check_dirs = os.environ.get("CHECK_DIRS", "1") == "1"
 pending, events = {}, []
 for line in open(trace, encoding="utf-8", errors="replace"):
+    # "PID  syscall(...)": strace pads the pid column to five characters.
     pid, _, rest = line.rstrip("\n").partition(" ")
+    rest = rest.lstrip(" ")
     if rest.endswith("<unfinished ...>"):
         pending[pid] = rest[: -len("<unfinished ...>")]
         continue
@@ -134,38 +143,65 @@ print(f"{len(objects)} objects, the ref" + (" and their directories" if check_di
 PY
 }
 
-# ---- a checkpoint ------------------------------------------------------------
-api POST /api/v1/sessions '{"task":"durability"}' >"$WORK/s.json"
-SID=$(json_get id <"$WORK/s.json")
-WD=$(json_get workdir <"$WORK/s.json")
-SREPO=$DATA/repos/$(json_get repo <"$WORK/s.json").git
-mkdir -p "$WD/src"
-echo "first line" >"$WD/src/main.txt"
-api POST "/api/v1/sessions/$SID/checkpoint" '{"tool":"edit","summary":"durable","call_id":"call-1"}' >"$WORK/cp.json"
-assert_eq committed "$(json_get result <"$WORK/cp.json")" "checkpoint result"
-C=$(json_get commit <"$WORK/cp.json")
-# The reply is sent, then logged: wait for the log line so the trace has it all.
-wait_for_log "checkpoint 200" || true
-sleep 0.2
-objs=("$C" "$(git --git-dir="$SREPO" rev-parse "$C^{tree}")" "$(git --git-dir="$SREPO" rev-parse "$C:src")"
-      "$(git --git-dir="$SREPO" rev-parse "$C:src/main.txt")")
-CHECK_REPLY=1 check_order "$SREPO" refs/heads/main "${objs[@]}" >"$WORK/out" || { cat "$WORK/out"; fail "checkpoint"; }
-pass "checkpoint: $(cat "$WORK/out"), the session's files too, all before the reply"
+# traced: every thread of the server still has strace as its tracer (a
+# check with no strace behind it would prove nothing); else prints why.
+traced() {
+  local t bad=""
+  for t in /proc/"$SERVER_PID"/task/*; do
+    grep -q "^TracerPid:[[:space:]]*$STRACE_PID\$" "$t/status" 2>/dev/null || bad="$bad ${t##*/}"
+  done
+  [ -z "$bad" ] || { echo "threads no longer traced by strace $STRACE_PID:$bad" >&2; return 1; }
+}
 
-# ---- a push ------------------------------------------------------------------
-create_repo durable
-git clone -q "$BASE/repos/durable.git" "$WORK/c" 2>/dev/null
-echo pushed >"$WORK/c/p.txt"
-git -C "$WORK/c" add p.txt
-git -C "$WORK/c" commit -q -m "a pushed commit"
-git -C "$WORK/c" push -q origin HEAD:main 2>"$WORK/push.err" || fail "push: $(cat "$WORK/push.err")"
-P=$(git -C "$WORK/c" rev-parse HEAD)
-sleep 0.3
-# git 2.39 (core.fsync=committed,reference) flushes the files it writes,
-# not the directories that name them.
-CHECK_DIRS=0 check_order "$DATA/repos/durable.git" refs/heads/main "$P" "$(git -C "$WORK/c" rev-parse HEAD^{tree})" \
-  "$(git -C "$WORK/c" rev-parse HEAD:p.txt)" >"$WORK/out" || { cat "$WORK/out"; fail "push"; }
-pass "push: $(cat "$WORK/out")"
+# On a failed check: what there is to know about the trace, for the log.
+trace_report() {
+  echo "trace: $(wc -l <"$TRACE") lines, strace $(kill -0 "$STRACE_PID" 2>/dev/null && echo running || echo gone); its last lines:" >&2
+  tail -n 8 "$TRACE" | cut -c1-200 >&2
+}
+
+# attempt N: one checkpoint and one push, each checked; 0 when both pass.
+attempt() {
+  local n=$1 sid wd srepo c p objs
+  api POST /api/v1/sessions "{\"task\":\"durability $n\"}" >"$WORK/s.json"
+  sid=$(json_get id <"$WORK/s.json")
+  wd=$(json_get workdir <"$WORK/s.json")
+  srepo=$DATA/repos/$(json_get repo <"$WORK/s.json").git
+  mkdir -p "$wd/src"
+  echo "line $n" >"$wd/src/main.txt"
+  api POST "/api/v1/sessions/$sid/checkpoint" "{\"tool\":\"edit\",\"summary\":\"durable\",\"call_id\":\"call-$n\"}" >"$WORK/cp.json"
+  assert_eq committed "$(json_get result <"$WORK/cp.json")" "checkpoint result"
+  c=$(json_get commit <"$WORK/cp.json")
+  # The reply is sent, then logged: wait for the log line so the trace has it all.
+  wait_for_log "$sid/checkpoint 200" || true
+  sleep 0.2
+  traced || { trace_report; return 1; }
+  objs=("$c" "$(git --git-dir="$srepo" rev-parse "$c^{tree}")" "$(git --git-dir="$srepo" rev-parse "$c:src")"
+        "$(git --git-dir="$srepo" rev-parse "$c:src/main.txt")")
+  if ! CHECK_REPLY=1 check_order "$srepo" refs/heads/main "${objs[@]}" >"$WORK/out"; then
+    echo "attempt $n: checkpoint check failed" >&2; trace_report; return 1
+  fi
+  pass "checkpoint: $(cat "$WORK/out"), the session's files too, all before the reply"
+
+  create_repo "durable-$n"
+  rm -rf "$WORK/c"
+  git clone -q "$BASE/repos/durable-$n.git" "$WORK/c" 2>/dev/null
+  echo "pushed $n" >"$WORK/c/p.txt"
+  git -C "$WORK/c" add p.txt
+  git -C "$WORK/c" commit -q -m "a pushed commit"
+  git -C "$WORK/c" push -q origin HEAD:main 2>"$WORK/push.err" || fail "push: $(cat "$WORK/push.err")"
+  p=$(git -C "$WORK/c" rev-parse HEAD)
+  sleep 0.3
+  traced || { trace_report; return 1; }
+  # git 2.39 (core.fsync=committed,reference) flushes the files it writes,
+  # not the directories that name them.
+  if ! CHECK_DIRS=0 check_order "$DATA/repos/durable-$n.git" refs/heads/main "$p" \
+       "$(git -C "$WORK/c" rev-parse HEAD^{tree})" "$(git -C "$WORK/c" rev-parse HEAD:p.txt)" >"$WORK/out"; then
+    echo "attempt $n: push check failed" >&2; trace_report; return 1
+  fi
+  pass "push: $(cat "$WORK/out")"
+}
+
+traced || fail "strace does not trace every thread of the server"
+attempt 1 || fail "checkpoint and push: the order above is missing"
 
 stop_server
-wait "$STRACE_PID" 2>/dev/null || true
