@@ -27,8 +27,10 @@ void write_file(const fs::path& path, int flags, mode_t mode, bool sync, const s
   if (!failure.empty()) throw repo_error(failure);
 }
 
-// fsync of the directory `dir`, so that a rename in it survives a power cut.
-void sync_directory(const fs::path& dir) {
+// fsync of the directory that names `file`, so that a rename or creation
+// of `file` survives a power cut.
+void sync_directory_of(const fs::path& file) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw repo_error("cannot open " + dir.string() + ": " + std::strerror(errno));
   const int rc = ::fsync(fd);
@@ -49,7 +51,7 @@ void write_atomically(const fs::path& path, const std::string& content, const at
     fs::remove(tmp, ignored);
     throw;
   }
-  if (how.sync) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  if (how.sync) sync_directory_of(path);
 }
 
 void append_synced(const fs::path& path, const std::string& line) {
@@ -57,7 +59,7 @@ void append_synced(const fs::path& path, const std::string& line) {
   const bool existed = fs::exists(path, ec);
   write_file(path, O_APPEND, 0644, true, line);
   // A new file's name is in its directory: flush that too.
-  if (!existed) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  if (!existed) sync_directory_of(path);
 }
 
 }  // namespace agentgit::sessions

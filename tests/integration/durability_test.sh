@@ -12,19 +12,10 @@ strace -f -qq -o /dev/null true || fail "strace cannot trace here"
 TRACE=$WORK/trace
 # The server under strace: -f follows its threads and git children, -y
 # prints the path behind each fd, -yy the peer of each socket.
-: >"$WORK/server.out"
-strace -f -yy -qq -e signal=none -s 64 -o "$TRACE" \
-  -e trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,sendmsg,sendto,write,writev \
-  "$AGENTGIT_BIN" serve --data "$DATA" --listen 127.0.0.1:0 >"$WORK/server.out" 2>>"$WORK/server.log" &
-STRACE_PID=$!
-for _ in $(seq 1 400); do
-  grep -q 'listening on' "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$STRACE_PID" 2>/dev/null || fail "server exited at start-up: $(cat "$WORK/server.log")"
-  sleep 0.05
-done
-PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/server.out")
-[ -n "$PORT" ] || fail "server did not report its port"
-BASE="http://127.0.0.1:$PORT"
+SERVER_WRAPPER=(strace -f -yy -qq -e signal=none -s 64 -o "$TRACE"
+  -e trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat,sendmsg,sendto,write,writev)
+start_server
+STRACE_PID=$SERVER_PID
 SERVER_PID=$(pgrep -P "$STRACE_PID" -f "serve --data $DATA" | head -1)
 [ -n "$SERVER_PID" ] || fail "no server process under strace"
 # The server is strace's child, not ours: stopping it means waiting for

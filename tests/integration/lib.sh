@@ -53,13 +53,15 @@ start_server() {
 
 # launch_server [agentgit serve args...]: starts the server with exactly
 # these arguments (and --data), waits until it listens, sets PORT, BASE and
-# SERVER_PID.
+# SERVER_PID. A command in the array SERVER_WRAPPER (say, strace and its
+# options) runs the server instead; SERVER_PID is then the wrapper's.
+SERVER_WRAPPER=()
 launch_server() {
   # Emptied here, not by the redirection below: that one runs in the
   # background child, so the loop could read the previous server's line
   # (and then an empty file).
   : >"$WORK/server.out"
-  "$AGENTGIT_BIN" serve --data "$DATA" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
+  "${SERVER_WRAPPER[@]}" "$AGENTGIT_BIN" serve --data "$DATA" "$@" >"$WORK/server.out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   local i
   for i in $(seq 1 200); do
