@@ -192,7 +192,12 @@ for _ in $(seq 1 40); do
   sleep 0.025
 done
 [ -n "$refused" ] || fail "new connections were still accepted 1 s after SIGTERM"
-awk -v s="$refused" -v slow="$SLOW" 'BEGIN { exit !(s < 0.5 + slow / 6) }' || fail "new connections refused only after $refused s"
+# "At once" is checked by order: the refusal comes while the short request
+# still waits for the rest of its body (it is sent only after this), half
+# way into the 2 s grace at the latest. The figure includes starting curl
+# and the signal's delivery on a machine busy with 5 packing git children
+# and other tests (a CI run saw 0.64 s).
+awk -v s="$refused" -v slow="$SLOW" 'BEGIN { exit !(s < 1.0 + slow / 3) }' || fail "new connections refused only after $refused s"
 pass "SIGTERM: new connections refused after $refused s"
 
 touch "$WORK/go"
