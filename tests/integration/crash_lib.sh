@@ -137,13 +137,9 @@ crash_restart() {
 check_repo() {  # REPO
   local dir left
   dir=$(bare "$1")
-  # A repo a checkpoint grew past [git] upkeep_every is repacked in the
-  # background, at start-up too (server/repo_upkeep.hpp): its temp files
-  # are not leftovers while it runs.
-  for _ in $(seq 1 300); do
-    curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' && break
-    sleep 0.1
-  done
+  # A running upkeep's temp files are not leftovers (one still running
+  # after 30 s would leave its files to the check below).
+  wait_upkeep_idle || true
   left=$(find "$dir" \( -name '*.lock' -o -name 'tmp_objdir-*' -o -name 'incoming-*' -o -name 'tmp_pack_*' \
     -o -name '.tmp-*' -o -name 'tmp_graph_*' \) -print)
   [ -z "$left" ] || violation n_leftovers "left in $1 after restart: $left"

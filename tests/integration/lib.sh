@@ -124,6 +124,19 @@ wait_no_children() {
   fail "git processes left behind: $(children_in_data)"
 }
 
+# Repos grown past [git] upkeep_every are repacked in the background, at
+# start-up too (server/repo_upkeep.hpp), and a running repack's temp files
+# are not leftovers: wait_upkeep_idle [SECONDS] waits (30 s) for none to be
+# due or running; non-zero if some still is.
+wait_upkeep_idle() {
+  local i
+  for i in $(seq 1 $(( ${1:-30} * 10 ))); do
+    curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # The server logs a request after its response is sent, so a client can finish
 # before the line is written: wait_for_log REGEX [SECONDS] waits for it (5 s).
 wait_for_log() {

@@ -113,10 +113,7 @@ assert_eq "$last" "$(git -C "$WORK/clone3" rev-parse HEAD)" "the last checkpoint
 # The restart finds grow.git's loose objects and packs them in the
 # background: a running repack's temp files are not leftovers, so wait
 # for it to end (as crash_lib does), then look.
-for _ in $(seq 1 300); do
-  curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' && break
-  sleep 0.1
-done
+wait_upkeep_idle || fail "upkeep still due 30 s after the restart: $(curl -s "$BASE/metrics" | grep upkeep_due)"
 leftover=$(find "$G/objects" -name 'tmp_*' -o -name '.tmp-*' -o -name '*.lock' | head -3)
 assert_eq "" "$leftover" "temp files after the restart"
 pass "killed during an upkeep: fsck clean, the last checkpoint served, no temp files left"
