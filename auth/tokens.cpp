@@ -122,11 +122,8 @@ void token_store::save(const std::map<std::string, token_info>& tokens) const {
     throw token_error("cannot replace " + file_.string() + ": " + std::strerror(errno));
   }
   // The rename itself must survive a crash: sync the directory.
-  const int dir = ::open(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  if (const int err = base::sync_directory_of(file_))
+    throw token_error("cannot sync the directory of " + file_.string() + ": " + std::strerror(err));
 }
 
 issued_token token_store::issue(const std::string& user, const std::string& name, gitproto::access_level cap,

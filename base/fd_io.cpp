@@ -1,5 +1,6 @@
 #include "base/fd_io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +53,16 @@ bool read_exactly(int fd, std::size_t size, std::string& out) {
     done += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+int sync_directory_of(const std::filesystem::path& file) {
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? 0 : err;
 }
 
 }  // namespace agentgit::base

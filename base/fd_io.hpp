@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,9 @@ ssize_t pread_some(int fd, void* buf, std::size_t size, off_t offset);
 // Reads exactly `size` bytes into `out` (resized to `size`); false when the
 // file ends first or a read fails (errno says which).
 bool read_exactly(int fd, std::size_t size, std::string& out);
+// fsync of the directory that names `file` (its parent, or "."), so that a
+// rename or creation of `file` survives a power cut; 0 when done, else the
+// errno of the failing open(2) or fsync(2).
+int sync_directory_of(const std::filesystem::path& file);
 
 }  // namespace agentgit::base

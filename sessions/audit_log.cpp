@@ -9,6 +9,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/fd_io.hpp"
+
 namespace agentgit::sessions {
 
 bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
@@ -22,13 +24,15 @@ bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   if (!e.call_id.empty()) o["call_id"] = e.call_id;
   if (!e.session.empty()) o["session"] = e.session;
   const std::string line = boost::json::serialize(o) + "\n";
+  const bool existed = ::access(log.c_str(), F_OK) == 0;
   const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  // The log is evidence: it reaches the disk before the caller answers.
-  ::fdatasync(fd);
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  // The log is evidence: it reaches the disk before the caller answers,
+  // and so does its name when this line made the file.
+  ok = ::fdatasync(fd) == 0 && ok;
   ::close(fd);
-  return ok;
+  return (existed || base::sync_directory_of(log) == 0) && ok;
 }
 
 }  // namespace agentgit::sessions

@@ -27,16 +27,10 @@ void write_file(const fs::path& path, int flags, mode_t mode, bool sync, const s
   if (!failure.empty()) throw repo_error(failure);
 }
 
-// fsync of the directory that names `file`, so that a rename or creation
-// of `file` survives a power cut.
+// base::sync_directory_of, failures thrown as repo_error.
 void sync_directory_of(const fs::path& file) {
-  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw repo_error("cannot open " + dir.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw repo_error("cannot sync " + dir.string() + ": " + std::strerror(err));
+  if (const int err = base::sync_directory_of(file))
+    throw repo_error("cannot sync the directory of " + file.string() + ": " + std::strerror(err));
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ stop_server() {
 # is in place); REF's directory fsynced after (the directory checks
 # unless CHECK_DIRS=0); and for checkpoints (CHECK_REPLY=1) all of that
 # and the session's own files (.calls, the session JSON and its
-# directory) before the server sends its reply. On failure it prints what
+# directory, the audit log and, with AUDIT_NEW=1, the data directory
+# that names it) before the server sends its reply. On failure it prints what
 # the trace says of REPO's refs and objects.
 check_order() {
   python3 - "$TRACE" "$@" <<'PY'
@@ -130,6 +131,16 @@ if check_reply:
             fail(f"no fsync of the session's {suffix} file before the reply")
     if not any(p.endswith("/sessions") for p in sessions):
         fail("the sessions directory was not fsynced after the session file's rename")
+    # The audit log's line too, and its name in the data directory when
+    # this checkpoint made the file (AUDIT_NEW=1).
+    window = list(enumerate(events))[moved:reply]
+    audit = [i for i, (n, a) in window if n in ("fsync", "fdatasync") and fd_path(a).endswith("/audit.log")]
+    if not audit:
+        fail("the audit log's line was not flushed before the reply")
+    if os.environ.get("AUDIT_NEW") == "1":
+        data_dir = os.path.dirname(fd_path(events[audit[0]][1]))
+        if not any(n == "fsync" and fd_path(a) == data_dir for i, (n, a) in window if i > audit[0]):
+            fail("the checkpoint made audit.log, but the data directory was not fsynced after")
 print(f"{len(objects)} objects, the ref" + (" and their directories" if check_dirs else "") + " flushed in order")
 PY
 }
@@ -152,13 +163,15 @@ trace_report() {
 
 # attempt N: one checkpoint and one push, each checked; 0 when both pass.
 attempt() {
-  local n=$1 sid wd srepo c p objs
+  local n=$1 sid wd srepo c p objs audit_new
   api POST /api/v1/sessions "{\"task\":\"durability $n\"}" >"$WORK/s.json"
   sid=$(json_get id <"$WORK/s.json")
   wd=$(json_get workdir <"$WORK/s.json")
   srepo=$DATA/repos/$(json_get repo <"$WORK/s.json").git
   mkdir -p "$wd/src"
   echo "line $n" >"$wd/src/main.txt"
+  audit_new=0
+  [ -e "$DATA/audit.log" ] || audit_new=1
   api POST "/api/v1/sessions/$sid/checkpoint" "{\"tool\":\"edit\",\"summary\":\"durable\",\"call_id\":\"call-$n\"}" >"$WORK/cp.json"
   assert_eq committed "$(json_get result <"$WORK/cp.json")" "checkpoint result"
   c=$(json_get commit <"$WORK/cp.json")
@@ -168,10 +181,10 @@ attempt() {
   traced || { trace_report; return 1; }
   objs=("$c" "$(git --git-dir="$srepo" rev-parse "$c^{tree}")" "$(git --git-dir="$srepo" rev-parse "$c:src")"
         "$(git --git-dir="$srepo" rev-parse "$c:src/main.txt")")
-  if ! CHECK_REPLY=1 check_order "$srepo" refs/heads/main "${objs[@]}" >"$WORK/out"; then
+  if ! CHECK_REPLY=1 AUDIT_NEW=$audit_new check_order "$srepo" refs/heads/main "${objs[@]}" >"$WORK/out"; then
     echo "attempt $n: checkpoint check failed" >&2; trace_report; return 1
   fi
-  pass "checkpoint: $(cat "$WORK/out"), the session's files too, all before the reply"
+  pass "checkpoint: $(cat "$WORK/out"), the session's files and the audit log too, all before the reply"
 
   create_repo "durable-$n"
   rm -rf "$WORK/c"
