@@ -240,5 +240,7 @@ assert_nothing_left
 stop_slow_clones
 grep -q "again: stopping now" "$WORK/server.log" || fail "no 'stopping now' in the log"
 assert_terminated 2
-awk -v s="$took" -v slow="$SLOW" 'BEGIN { exit !(s < 1.2 + slow) }' || fail "a second signal: the server took $took s to exit"
+# At once, against a 60 s grace: the children take 0.5 s to end, and a
+# busy machine can add as much again (the refusal above once took 0.64 s).
+awk -v s="$took" -v slow="$SLOW" 'BEGIN { exit !(s < 2.0 + slow) }' || fail "a second signal: the server took $took s to exit"
 pass "a second signal during the grace: exit after $took s; the clones' git children got SIGTERM; nothing left"
