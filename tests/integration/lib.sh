@@ -23,6 +23,17 @@ cleanup() {
   local rc=$?
   [ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
   stop_server || true
+  # What the test left running in the background (slow clients, a failed
+  # test's helpers) would go on writing into $WORK, and outlive the test.
+  local p left=""
+  for p in $(jobs -p); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+  if [ -n "$left" ]; then
+    # shellcheck disable=SC2086
+    kill $left 2>/dev/null || true
+    sleep 0.2
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+  fi
   if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
     echo "---- server log (last 40 lines) ----" >&2
     tail -n 40 "$WORK/server.log" >&2 || true
