@@ -18,6 +18,7 @@
 #include "server/smart_http.hpp"
 #include "server/tcp_progress.hpp"
 #include "server/web_ui.hpp"
+#include "sessions/audit_log.hpp"
 
 namespace agentgit::server {
 namespace {
@@ -50,6 +51,7 @@ string_response metrics_response(server_state& st, const auth::principal& who,
   now.pack_cache_bytes = static_cast<long>(st.packs.kept_bytes());
   now.pack_cache_entries = static_cast<long>(st.packs.kept_entries());
   now.upkeep_due = static_cast<long>(st.upkeep.due());
+  now.audit_failures = sessions::audit_failures();
   string_response res(http::status::ok, 11);
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   res.body() = st.metrics.render(now);

@@ -51,6 +51,7 @@ class metrics {
     long pack_cache_bytes = 0;
     long pack_cache_entries = 0;
     long upkeep_due = 0;
+    std::uint64_t audit_failures = 0;  // a counter kept by sessions/audit_log
   };
   std::string render(const gauges& now) const;
 

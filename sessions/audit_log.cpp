@@ -6,12 +6,20 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 
 #include "base/fd_io.hpp"
 
 namespace agentgit::sessions {
+namespace {
+
+std::atomic<std::uint64_t> failures{0};
+
+}  // namespace
+
+std::uint64_t audit_failures() { return failures.load(std::memory_order_relaxed); }
 
 bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   char when[32];
@@ -26,13 +34,18 @@ bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   const std::string line = boost::json::serialize(o) + "\n";
   const bool existed = ::access(log.c_str(), F_OK) == 0;
   const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    failures.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   // The log is evidence: it reaches the disk before the caller answers,
   // and so does its name when this line made the file.
   ok = ::fdatasync(fd) == 0 && ok;
   ::close(fd);
-  return (existed || base::sync_directory_of(log) == 0) && ok;
+  ok = (existed || base::sync_directory_of(log) == 0) && ok;
+  if (!ok) failures.fetch_add(1, std::memory_order_relaxed);
+  return ok;
 }
 
 }  // namespace agentgit::sessions

@@ -5,6 +5,7 @@
 // and git's post-receive hook) never interleave.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -21,7 +22,11 @@ struct audit_entry {
   std::string session;  // promotions only: "ID@COMMIT", what was promoted
 };
 
-// Appends one line; returns false (and writes nothing) on failure.
+// Appends one line and flushes it; returns false on failure (the line may
+// then be missing, or not yet on the disk), and counts the failure.
 bool append_audit(const std::filesystem::path& log, const audit_entry& e);
+// Appends that failed in this process (/metrics shows them: the log is
+// evidence, and a change whose line is missing is still made).
+std::uint64_t audit_failures();
 
 }  // namespace agentgit::sessions

@@ -51,6 +51,19 @@ print(sum(1 for l in open(sys.argv[1]) if (lambda e: e["via"] == "checkpoint" an
   "$DATA/audit.log" "$head0" "$c1")
 assert_eq 1 "$n" "audit line for the checkpoint"
 pass "checkpoints are audited with their call id"
+assert_eq 0 "$(curl -s "$BASE/metrics" | sed -n 's/^agentgit_audit_write_failures_total //p')" "audit failures so far"
+
+# An audit log that cannot be written: the change is still made, and the
+# failure is counted in /metrics (a directory in its place refuses even root).
+mv "$DATA/audit.log" "$WORK/audit.kept"
+mkdir "$DATA/audit.log"
+echo more >"$(echo "$s" | json_get workdir)/x.txt"
+r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Write","summary":"unaudited","call_id":"call-43"}')
+assert_eq committed "$(echo "$r" | json_get result)" "a checkpoint while the audit log cannot be written"
+assert_eq 1 "$(curl -s "$BASE/metrics" | sed -n 's/^agentgit_audit_write_failures_total //p')" "audit failures counted"
+rmdir "$DATA/audit.log"
+mv "$WORK/audit.kept" "$DATA/audit.log"
+pass "an audit line that cannot be written is counted in /metrics; the checkpoint is made"
 
 # A hook planted in a served repo does not run: only the server's own does.
 printf '#!/bin/sh\ntouch "%s/pwned"\n' "$WORK" >"$DATA/repos/audited.git/hooks/post-receive"

@@ -32,6 +32,7 @@ TEST_CASE("metrics: requests counted by route and status, durations as cumulativ
   g.git_children = 3;
   g.git_waiting = 2;
   g.sessions = 7;
+  g.audit_failures = 4;
   const std::string text = m.render(g);
   CAPTURE(text);
   CHECK(has_line(text, "# TYPE agentgit_http_requests_total counter"));
@@ -50,6 +51,8 @@ TEST_CASE("metrics: requests counted by route and status, durations as cumulativ
   CHECK(has_line(text, "agentgit_git_children 3"));
   CHECK(has_line(text, "agentgit_git_waiting 2"));
   CHECK(has_line(text, "agentgit_sessions 7"));
+  CHECK(has_line(text, "# TYPE agentgit_audit_write_failures_total counter"));
+  CHECK(has_line(text, "agentgit_audit_write_failures_total 4"));
   CHECK(text.back() == '\n');
 }
 
@@ -96,6 +99,7 @@ TEST_CASE("metrics: nothing observed still gives every family, with zero counter
   CHECK(has_line(text, "# HELP agentgit_http_requests_total HTTP requests answered, by route and status."));
   CHECK(has_line(text, "agentgit_login_failures_total 0"));
   CHECK(has_line(text, "agentgit_open_connections 0"));
+  CHECK(has_line(text, "agentgit_audit_write_failures_total 0"));
 }
 
 TEST_CASE("metrics: label values escape backslash, quote and newline") {

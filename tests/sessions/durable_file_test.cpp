@@ -89,7 +89,7 @@ TEST_CASE("sync_directory_of: 0 for a file's directory, or . for a bare name, el
   CHECK(agentgit::base::sync_directory_of(t.path / "plain" / "file") == ENOTDIR);
 }
 
-TEST_CASE("append_audit makes the log owner-only, one JSON line per change, and says when it cannot") {
+TEST_CASE("append_audit makes the log owner-only, one JSON line per change, and says and counts when it cannot") {
   agentgit::test::temp_dir t;
   const fs::path log = t.path / "audit.log";
   audit_entry e;
@@ -113,5 +113,7 @@ TEST_CASE("append_audit makes the log owner-only, one JSON line per change, and 
   CHECK(text.substr(first_end + 1).find("\"via\":\"push\"") != std::string::npos);
   CHECK(text.substr(first_end + 1).find("call_id") == std::string::npos);
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+  const auto failed_before = audit_failures();
   CHECK_FALSE(append_audit(t.path / "gone" / "audit.log", e));
+  CHECK(audit_failures() == failed_before + 1);
 }
