@@ -11,8 +11,8 @@ assert_eq 409 "$(http_status POST /api/v1/repos -H "Content-Type: application/js
 assert_eq 409 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d '{"name":"demo.git"}')" "demo.git is demo"
 assert_eq 400 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d '{"name":"../x"}')" "invalid name"
 assert_eq 400 "$(http_status POST /api/v1/repos -H "Content-Type: application/json" -d 'not json')" "bad JSON"
-curl -s "$BASE/api/v1/repos/demo" | grep -q '"empty":true' || fail "new repo is not empty"
-curl -s "$BASE/api/v1/repos/demo" | grep -q "\"clone_url\":\"http://127.0.0.1:$PORT/repos/demo.git\"" \
+grep -q '"empty":true' <<<"$(curl -s "$BASE/api/v1/repos/demo")" || fail "new repo is not empty"
+grep -q "\"clone_url\":\"http://127.0.0.1:$PORT/repos/demo.git\"" <<<"$(curl -s "$BASE/api/v1/repos/demo")" \
   || fail "clone_url wrong: $(curl -s "$BASE/api/v1/repos/demo")"
 pass "repo API"
 
@@ -26,8 +26,8 @@ git clone -q "$BASE/repos/demo" "$WORK/again" || fail "clone without .git suffix
 assert_eq "hello agentgit" "$(cat "$WORK/again/README.md")" "cloned content"
 assert_eq "$(git -C "$WORK/empty" rev-parse HEAD)" "$(git -C "$WORK/again" rev-parse HEAD)" "cloned tip"
 assert_eq main "$(git -C "$WORK/again" symbolic-ref --short HEAD)" "default branch"
-curl -s "$BASE/api/v1/repos/demo" | grep -q '"empty":false' || fail "repo still shows empty"
-curl -s "$BASE/api/v1/repos" | grep -q '"name":"demo"' || fail "repo not listed"
+grep -q '"empty":false' <<<"$(curl -s "$BASE/api/v1/repos/demo")" || fail "repo still shows empty"
+grep -q '"name":"demo"' <<<"$(curl -s "$BASE/api/v1/repos")" || fail "repo not listed"
 git --git-dir="$DATA/repos/demo.git" fsck --strict --no-progress || fail "fsck"
 pass "second clone"
 

@@ -59,7 +59,7 @@ for n in 0 1 2 3; do
   cmp -s "$WORK/ours/$n" "$WORK/git/$n" || fail "answer $n differs from git's: $(cat "$WORK/ours/$n") vs $(cat "$WORK/git/$n")"
 done
 cmp -s "$WORK/ours/ls-remote" "$WORK/git/ls-remote" || fail "ls-remote differs: $(diff "$WORK/ours/ls-remote" "$WORK/git/ls-remote")"
-curl -s "$BASE/metrics" | grep -q '^agentgit_git_answers_total{command="ls-refs",answered_by="server"}' && fail "answered by the server while disabled"
+grep -q '^agentgit_git_answers_total{command="ls-refs",answered_by="server"}' <<<"$(curl -s "$BASE/metrics")" && fail "answered by the server while disabled"
 pass "the same bytes as git's own answers, which [git] ls_refs_in_process = false restores"
 
 # The v2 capability list: git's, kept per repo and given again without git

@@ -90,7 +90,7 @@ assert_eq "from a person 2" "$(cat "$WORK/clone2/people-2.txt")" "a pushed file 
 pass "two pushes make an upkeep; the pushed commits are served from the packs"
 
 # A repo deleted while due is skipped, and the server is still well.
-curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' || fail "the due gauge: $(curl -s "$BASE/metrics" | grep upkeep_due)"
+grep -q '^agentgit_repo_upkeep_due 0$' <<<"$(curl -s "$BASE/metrics")" || fail "the due gauge: $(curl -s "$BASE/metrics" | grep upkeep_due)"
 grep -q "upkeep of .* failed" "$WORK/server.log" && fail "an upkeep failed: $(grep upkeep "$WORK/server.log")"
 
 # Killed during an upkeep (or just before it): nothing lost, and the
@@ -131,7 +131,7 @@ for n in $(seq 1 25); do
 done
 sleep 0.7
 [ "$(loose still)" -ge 75 ] || fail "upkeep_every = 0 still packed: $(loose still) loose objects"
-curl -s "$BASE/metrics" | grep -q 'agentgit_repo_upkeep_seconds_count' && fail "an upkeep ran with upkeep_every = 0"
+grep -q 'agentgit_repo_upkeep_seconds_count' <<<"$(curl -s "$BASE/metrics")" && fail "an upkeep ran with upkeep_every = 0"
 pass "upkeep_every = 0: no upkeep"
 
 # What a restart would forget: a repo found with loose objects (here, 75

@@ -92,8 +92,8 @@ pass "later checkpoints, a sync and a restart keep those paths; a pushed removal
 # ---- 3. deleting a session's repository
 code=$(http_status DELETE /api/v1/repos/odd)
 assert_eq 409 "$code" "deleting a live session's repository"
-curl -s -X DELETE "$BASE/api/v1/repos/odd" | grep -q '"code":"REPO_IN_USE"' || fail "no REPO_IN_USE code"
-curl -s -X DELETE "$BASE/api/v1/repos/odd" | grep -q "DELETE /api/v1/sessions/$id?purge=true" || fail "no way out named"
+grep -q '"code":"REPO_IN_USE"' <<<"$(curl -s -X DELETE "$BASE/api/v1/repos/odd")" || fail "no REPO_IN_USE code"
+grep -q "DELETE /api/v1/sessions/$id?purge=true" <<<"$(curl -s -X DELETE "$BASE/api/v1/repos/odd")" || fail "no way out named"
 [ -d "$repo" ] || fail "the repository went anyway"
 r=$(api POST "/api/v1/sessions/$id/checkpoint" '{"tool":"Read","summary":"still works"}')
 assert_eq committed "$(echo "$r" | json_get result)" "the session still works"
@@ -101,7 +101,7 @@ api DELETE "/api/v1/sessions/$id" >/dev/null
 assert_eq 204 "$(http_status DELETE /api/v1/repos/odd)" "deleting an ended session's repository"
 assert_eq 404 "$(http_status GET "/api/v1/sessions/$id")" "the ended session went with its repository"
 [ ! -d "$repo" ] || fail "the repository is still there"
-curl -s "$BASE/api/v1/sessions" | grep -q "$id" && fail "the session is still listed"
+grep -q "$id" <<<"$(curl -s "$BASE/api/v1/sessions")" && fail "the session is still listed"
 s=$(api POST /api/v1/sessions '{"task":"purge me","name":"purged"}')
 pid=$(echo "$s" | json_get id)
 api DELETE "/api/v1/sessions/$pid?purge=true" >/dev/null

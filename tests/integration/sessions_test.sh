@@ -165,7 +165,7 @@ done
 for missing in nope HEAD~999 0000000000000000000000000000000000000000; do
   assert_eq 404 "$(http_status GET "/api/v1/sessions/$id/diff?to=$missing")" "diff to=$missing"
 done
-curl -s "$BASE/api/v1/sessions/$id/diff?to=nope" | grep -q '"code":"REVISION_NOT_FOUND"' || fail "404 code"
+grep -q '"code":"REVISION_NOT_FOUND"' <<<"$(curl -s "$BASE/api/v1/sessions/$id/diff?to=nope")" || fail "404 code"
 pass "log and diff (from/to: HEAD~1, branch names, short ids; 400 for other syntax, 404 for unknown)"
 
 # A session can start from an existing repo's branch.
