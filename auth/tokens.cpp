@@ -92,7 +92,7 @@ token_store::token_store(std::filesystem::path file) : file_(std::move(file)) {
   }
 }
 
-void token_store::save(const std::map<std::string, token_info>& tokens) const {
+int token_store::save(const std::map<std::string, token_info>& tokens) const {
   json::array all;
   for (const auto& [hash, t] : tokens) {
     json::object o{{"id", t.id},
@@ -122,8 +122,7 @@ void token_store::save(const std::map<std::string, token_info>& tokens) const {
     throw token_error("cannot replace " + file_.string() + ": " + std::strerror(errno));
   }
   // The rename itself must survive a crash: sync the directory.
-  if (const int err = base::sync_directory_of(file_))
-    throw token_error("cannot sync the directory of " + file_.string() + ": " + std::strerror(err));
+  return base::sync_directory_of(file_);
 }
 
 issued_token token_store::issue(const std::string& user, const std::string& name, gitproto::access_level cap,
@@ -155,9 +154,14 @@ std::map<std::string, token_info> token_store::copy() const {
 }
 
 void token_store::commit(std::map<std::string, token_info> next) {
-  save(next);
-  std::unique_lock swap(map_mutex_);
-  by_hash_.swap(next);
+  const int dir_err = save(next);
+  {
+    std::unique_lock swap(map_mutex_);
+    by_hash_.swap(next);
+  }
+  if (dir_err)
+    throw token_error("cannot sync the directory of " + file_.string() + ": " + std::strerror(dir_err) +
+                      " (the change is made, but may not survive a power cut)");
 }
 
 std::vector<token_info> token_store::list(const std::string& user) const {

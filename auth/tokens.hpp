@@ -74,11 +74,17 @@ class token_store {
   static bool looks_like_token(std::string_view s) { return s.size() == 47 && s.substr(0, 4) == "agt_"; }
 
  private:
-  void save(const std::map<std::string, token_info>& tokens) const;
+  // Writes the file (temp file, fsync, rename); throws when the file is
+  // left as it was. Returns the errno of a failed sync of its directory
+  // after the rename (0 when done): the new file is in place then, but may
+  // not survive a power cut.
+  int save(const std::map<std::string, token_info>& tokens) const;
 
   // The tokens as they are, for a writer to change and commit.
   std::map<std::string, token_info> copy() const;
   // Replaces the tokens with `next` once it is on disk (write_mutex_ held).
+  // A failed directory sync is thrown after the swap: the server then
+  // holds what the file says.
   void commit(std::map<std::string, token_info> next);
 
   std::filesystem::path file_;

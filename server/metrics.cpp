@@ -162,7 +162,7 @@ std::string metrics::render(const gauges& now) const {
     series(out, "agentgit_repo_upkeep_seconds", "result", result, duration_bounds, h);
   gauge(out, "agentgit_repo_upkeep_due", "Repos waiting for their upkeep, or in it.", now.upkeep_due);
   family(out, "agentgit_audit_write_failures_total", "counter",
-         "Audit log lines (checkpoints, promotions, people's commits) the server could not write or flush.");
+         "Audit log lines the server could not write or flush (session turns, promotions, people's commits; not a push's: the hook tells the pusher).");
   out += "agentgit_audit_write_failures_total " + std::to_string(now.audit_failures) + '\n';
   return out;
 }

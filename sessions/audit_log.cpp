@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 
@@ -32,8 +33,20 @@ bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   if (!e.call_id.empty()) o["call_id"] = e.call_id;
   if (!e.session.empty()) o["session"] = e.session;
   const std::string line = boost::json::serialize(o) + "\n";
-  const bool existed = ::access(log.c_str(), F_OK) == 0;
-  const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  // Made here (O_EXCL says so, whatever other writers do), or opened;
+  // again if it was moved away (rotated) in between.
+  bool made = false;
+  int fd = -1;
+  for (int tries = 0; fd < 0 && tries < 3; ++tries) {
+    fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      made = true;
+      break;
+    }
+    if (errno != EEXIST) break;
+    fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) break;
+  }
   if (fd < 0) {
     failures.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -43,7 +56,7 @@ bool append_audit(const std::filesystem::path& log, const audit_entry& e) {
   // and so does its name when this line made the file.
   ok = ::fdatasync(fd) == 0 && ok;
   ::close(fd);
-  ok = (existed || base::sync_directory_of(log) == 0) && ok;
+  ok = (!made || base::sync_directory_of(log) == 0) && ok;
   if (!ok) failures.fetch_add(1, std::memory_order_relaxed);
   return ok;
 }

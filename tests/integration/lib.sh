@@ -22,11 +22,15 @@ git config --global advice.detachedHead false
 cleanup() {
   local rc=$?
   [ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
-  stop_server || true
   # What the test left running in the background (slow clients, a failed
-  # test's helpers) would go on writing into $WORK, and outlive the test.
+  # test's helpers) would go on writing into $WORK and outlive the test,
+  # and clients still being served would hold the server in its shutdown
+  # grace: they go first, then the server (and a tracer in front of it).
   local p left=""
-  for p in $(jobs -p); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+  for p in $(jobs -p); do
+    [ "$p" = "${SERVER_PID:-}" ] || [ "$p" = "${STRACE_PID:-}" ] || [ "$p" = "${PROXY_PID:-}" ] && continue
+    kill -0 "$p" 2>/dev/null && left="$left $p"
+  done
   if [ -n "$left" ]; then
     # shellcheck disable=SC2086
     kill $left 2>/dev/null || true
@@ -34,6 +38,7 @@ cleanup() {
     # shellcheck disable=SC2086
     kill -KILL $left 2>/dev/null || true
   fi
+  stop_server || true
   if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
     echo "---- server log (last 40 lines) ----" >&2
     tail -n 40 "$WORK/server.log" >&2 || true
@@ -142,7 +147,7 @@ wait_no_children() {
 wait_upkeep_idle() {
   local i
   for i in $(seq 1 $(( ${1:-30} * 10 ))); do
-    curl -s "$BASE/metrics" | grep -q '^agentgit_repo_upkeep_due 0$' && return 0
+    grep -q '^agentgit_repo_upkeep_due 0$' <<<"$(curl -s "$BASE/metrics")" && return 0
     sleep 0.1
   done
   return 1

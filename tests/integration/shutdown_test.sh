@@ -233,6 +233,9 @@ sleep 0.5
 kill -0 "$SERVER_PID" 2>/dev/null || fail "the server did not wait for the clones (grace 60 s)"
 T0=$EPOCHREALTIME
 kill -INT "$SERVER_PID"
+# At once, against a 60 s grace: within 2 s (wait_exit fails past it). The
+# children take 0.5 s to end, and a busy machine can add as much again
+# (the refusal above once took 0.64 s).
 wait_exit $((2 + SLOW))
 took=$(seconds_since "$T0")
 assert_eq 0 "$EXIT_RC" "exit code after a second signal"
@@ -240,7 +243,4 @@ assert_nothing_left
 stop_slow_clones
 grep -q "again: stopping now" "$WORK/server.log" || fail "no 'stopping now' in the log"
 assert_terminated 2
-# At once, against a 60 s grace: the children take 0.5 s to end, and a
-# busy machine can add as much again (the refusal above once took 0.64 s).
-awk -v s="$took" -v slow="$SLOW" 'BEGIN { exit !(s < 2.0 + slow) }' || fail "a second signal: the server took $took s to exit"
 pass "a second signal during the grace: exit after $took s; the clones' git children got SIGTERM; nothing left"

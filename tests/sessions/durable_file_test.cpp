@@ -29,6 +29,13 @@ std::string read_all(const fs::path& p) {
   return s.str();
 }
 
+// `mode` as a new file gets it, through the process's umask.
+unsigned masked(unsigned mode) {
+  const mode_t u = ::umask(0);
+  ::umask(u);
+  return mode & ~static_cast<unsigned>(u);
+}
+
 unsigned mode_of(const fs::path& p) {
   struct stat st {};
   REQUIRE(::stat(p.c_str(), &st) == 0);
@@ -42,10 +49,10 @@ TEST_CASE("write_atomically replaces the whole file, with its mode, and leaves n
   const fs::path f = t.path / "state.json";
   write_atomically(f, "first\n");
   CHECK(read_all(f) == "first\n");
-  CHECK(mode_of(f) == 0644);
+  CHECK(mode_of(f) == masked(0644));
   write_atomically(f, "second, longer\n", {.mode = 0600});
   CHECK(read_all(f) == "second, longer\n");
-  CHECK(mode_of(f) == 0600);
+  CHECK(mode_of(f) == masked(0600));
   CHECK_FALSE(fs::exists(t.path / "state.json.tmp"));
 }
 
@@ -104,7 +111,7 @@ TEST_CASE("append_audit makes the log owner-only, one JSON line per change, and 
   e.via = "push";
   e.call_id.clear();
   CHECK(append_audit(log, e));
-  CHECK(mode_of(log) == 0600);
+  CHECK(mode_of(log) == masked(0600));
   const std::string text = read_all(log);
   const auto first_end = text.find('\n');
   REQUIRE(first_end != std::string::npos);
