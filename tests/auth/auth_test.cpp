@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "auth/access.hpp"
@@ -13,6 +12,7 @@
 #include "auth/password.hpp"
 #include "auth/tokens.hpp"
 #include "temp_dir.hpp"
+#include "read_file.hpp"
 
 using namespace agentgit::auth;
 using agentgit::test::temp_dir;
@@ -24,13 +24,6 @@ const scrypt_params cheap{10, 8, 1};
 
 std::string basic(const std::string& user, const std::string& password) {
   return "Basic " + base64_encode(user + ":" + password);
-}
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -139,8 +132,8 @@ TEST_CASE("tokens are stored hashed, listed per user, revocable and survive a re
     CHECK(store.list("alice").size() == 1);
     CHECK(store.list("carol").empty());
   }
-  CHECK(read_all(file).find(secret) == std::string::npos);
-  CHECK(read_all(file).find(secret.substr(4)) == std::string::npos);
+  CHECK(agentgit::test::read_file(file).find(secret) == std::string::npos);
+  CHECK(agentgit::test::read_file(file).find(secret.substr(4)) == std::string::npos);
   token_store again(file);
   REQUIRE(again.find(secret));
   CHECK(again.find(secret)->name == "laptop");
@@ -176,7 +169,7 @@ TEST_CASE("tokens are stored hashed, listed per user, revocable and survive a re
     token_store reloaded(dir.path / "scoped.json");
     CHECK(reloaded.find(own.secret)->scope == token_scope::own_sessions);
     CHECK(reloaded.find(all.secret)->scope == token_scope::all);
-    CHECK(read_all(dir.path / "scoped.json").find("\"scope\":\"own-sessions\"") != std::string::npos);
+    CHECK(agentgit::test::read_file(dir.path / "scoped.json").find("\"scope\":\"own-sessions\"") != std::string::npos);
     std::ofstream(dir.path / "bad-scope.json")
         << R"({"tokens":[{"id":"a","user":"u","name":"","access":"read","created":1,"sha256":"x","scope":"mine"}]})";
     CHECK_THROWS_AS(token_store{dir.path / "bad-scope.json"}, token_error);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
+#include "read_file.hpp"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +13,6 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using agentgit::test::temp_dir;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void put(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
@@ -49,7 +42,7 @@ struct trees {
   std::string outside_listing() {
     std::string s;
     for (const auto& e : fs::recursive_directory_iterator(outside))
-      s += e.path().string() + "=" + (e.is_regular_file() ? slurp(e.path()) : std::string("<dir>")) + "\n";
+      s += e.path().string() + "=" + (e.is_regular_file() ? agentgit::test::read_file(e.path()) : std::string("<dir>")) + "\n";
     return s;
   }
 };
@@ -60,7 +53,7 @@ TEST_CASE("confined_fs: write, read and remove inside the tree, binary-safe") {
   trees t;
   const std::string bytes("a\0b\r\n\xff\x00z", 8);
   worktree_write(t.wt, "dir/sub/file.bin", bytes);
-  CHECK(slurp(t.wt / "dir/sub/file.bin") == bytes);
+  CHECK(agentgit::test::read_file(t.wt / "dir/sub/file.bin") == bytes);
   auto got = worktree_read(t.wt, "dir/sub/file.bin");
   REQUIRE(got);
   CHECK(*got == bytes);
@@ -120,7 +113,7 @@ TEST_CASE("confined_fs: a symlinked directory pointing outside is never gone thr
   CHECK_THROWS_AS(worktree_symlink(t.wt, "out/l", "/etc/passwd"), worktree_error);
 
   CHECK(t.outside_listing() == before);
-  CHECK(slurp(t.outside / "secret.txt") == "secret\n");
+  CHECK(agentgit::test::read_file(t.outside / "secret.txt") == "secret\n");
   // The links themselves are untouched.
   CHECK(fs::is_symlink(t.wt / "out"));
   CHECK(fs::is_symlink(t.wt / "a/link"));
@@ -154,7 +147,7 @@ TEST_CASE("confined_fs: remove_tree removes a directory and all below, never thr
   CHECK(worktree_remove_tree(t.wt, "build"));
   CHECK_FALSE(fs::exists(fs::symlink_status(t.wt / "build")));
   CHECK(t.outside_listing() == before);
-  CHECK(slurp(t.wt / "keep/k.txt") == "k");
+  CHECK(agentgit::test::read_file(t.wt / "keep/k.txt") == "k");
   CHECK_FALSE(worktree_remove_tree(t.wt, "build"));
   // Not a directory, or a path through a link: refused.
   CHECK_THROWS_AS(worktree_remove_tree(t.wt, "keep/k.txt"), worktree_error);
@@ -179,7 +172,7 @@ TEST_CASE("confined_fs: writing onto a symlink is refused and its target is unto
   // Removing the link removes the link, never its target.
   CHECK(worktree_remove(t.wt, "l"));
   CHECK_FALSE(fs::is_symlink(t.wt / "l"));
-  CHECK(slurp(t.outside / "secret.txt") == "secret\n");
+  CHECK(agentgit::test::read_file(t.outside / "secret.txt") == "secret\n");
 }
 
 TEST_CASE("confined_fs: compare says whether a regular file already holds the bytes, never following a link") {

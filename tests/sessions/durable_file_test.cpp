@@ -10,24 +10,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
-#include <sstream>
 
 #include "base/fd_io.hpp"
 #include "sessions/audit_log.hpp"
 #include "sessions/repo_store.hpp"  // repo_error
 #include "temp_dir.hpp"
+#include "read_file.hpp"
 
 using namespace agentgit::sessions;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // `mode` as a new file gets it, through the process's umask.
 unsigned masked(unsigned mode) {
@@ -48,10 +41,10 @@ TEST_CASE("write_atomically replaces the whole file, with its mode, and leaves n
   agentgit::test::temp_dir t;
   const fs::path f = t.path / "state.json";
   write_atomically(f, "first\n");
-  CHECK(read_all(f) == "first\n");
+  CHECK(agentgit::test::read_file(f) == "first\n");
   CHECK(mode_of(f) == masked(0644));
   write_atomically(f, "second, longer\n", {.mode = 0600});
-  CHECK(read_all(f) == "second, longer\n");
+  CHECK(agentgit::test::read_file(f) == "second, longer\n");
   CHECK(mode_of(f) == masked(0600));
   CHECK_FALSE(fs::exists(t.path / "state.json.tmp"));
 }
@@ -74,7 +67,7 @@ TEST_CASE("write_atomically does not write through a symlink at its temp file's 
   { std::ofstream(target) << "untouched"; }
   fs::create_symlink(target, t.path / "state.json.tmp");
   CHECK_THROWS_AS(write_atomically(t.path / "state.json", "x"), repo_error);
-  CHECK(read_all(target) == "untouched");
+  CHECK(agentgit::test::read_file(target) == "untouched");
   CHECK_FALSE(fs::exists(t.path / "state.json"));
 }
 
@@ -83,7 +76,7 @@ TEST_CASE("append_synced creates the file, then appends whole lines") {
   const fs::path f = t.path / "calls";
   append_synced(f, "one\n");
   append_synced(f, "two\n");
-  CHECK(read_all(f) == "one\ntwo\n");
+  CHECK(agentgit::test::read_file(f) == "one\ntwo\n");
   CHECK_THROWS_AS(append_synced(t.path / "gone" / "calls", "x\n"), repo_error);
 }
 
@@ -112,7 +105,7 @@ TEST_CASE("append_audit makes the log owner-only, one JSON line per change, and 
   e.call_id.clear();
   CHECK(append_audit(log, e));
   CHECK(mode_of(log) == masked(0600));
-  const std::string text = read_all(log);
+  const std::string text = agentgit::test::read_file(log);
   const auto first_end = text.find('\n');
   REQUIRE(first_end != std::string::npos);
   CHECK(text.substr(0, first_end).find("\"via\":\"checkpoint\"") != std::string::npos);

@@ -7,10 +7,10 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "sessions/session_fixture.hpp"
 #include "sessions/session_store.hpp"
+#include "read_file.hpp"
 
 using namespace agentgit::sessions;
 using agentgit::test::session_fixture;
@@ -69,13 +69,6 @@ std::string parent_of(git_repository* repo, const std::string& id) {
   commit_ptr c = commit_at(repo, id);
   REQUIRE(git_commit_parentcount(c.get()) == 1);
   return hex(*git_commit_parent_id(c.get(), 0));
-}
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -337,11 +330,11 @@ TEST_CASE("person commits in a session: audited, announced as a push, taken in b
     CHECK(r.previous == wrong);
     // Like a push: the branch moved, the head and the work tree did not yet.
     CHECK(store.get(info.id).head == wrong);
-    CHECK(read_all(wt / "report.md") == "wrong\n");
+    CHECK(agentgit::test::read_file(wt / "report.md") == "wrong\n");
     REQUIRE(events.size() == 1);
     CHECK(events[0].first == "push");
     CHECK(events[0].second == "{\"branch_tip\":\"" + r.commit + "\"}");
-    const std::string audit = read_all(data.path / "audit.log");
+    const std::string audit = agentgit::test::read_file(data.path / "audit.log");
     CHECK(audit.find("\"via\":\"revert\",\"user\":\"alice\"") != std::string::npos);
     CHECK(audit.find("\"old\":\"" + wrong + "\",\"new\":\"" + r.commit + "\"") != std::string::npos);
 
@@ -349,7 +342,7 @@ TEST_CASE("person commits in a session: audited, announced as a push, taken in b
     cp.summary = "next turn";
     const auto turn = store.checkpoint(info.id, cp);
     CHECK(turn.incoming == std::vector<std::string>{"report.md"});
-    CHECK(read_all(wt / "report.md") == "draft\n");
+    CHECK(agentgit::test::read_file(wt / "report.md") == "draft\n");
 
     instruction_request in;
     in.path = "INSTRUCTIONS.md";
@@ -362,15 +355,15 @@ TEST_CASE("person commits in a session: audited, announced as a push, taken in b
     CHECK_FALSE(std::filesystem::exists(wt / "INSTRUCTIONS.md"));
     const auto synced = store.sync(info.id, "bob");
     CHECK(synced.incoming == std::vector<std::string>{"INSTRUCTIONS.md"});
-    CHECK(read_all(wt / "INSTRUCTIONS.md") == "Be brief\n");
-    CHECK(read_all(data.path / "audit.log").find("\"via\":\"instruction\",\"user\":\"bob\"") != std::string::npos);
+    CHECK(agentgit::test::read_file(wt / "INSTRUCTIONS.md") == "Be brief\n");
+    CHECK(agentgit::test::read_file(data.path / "audit.log").find("\"via\":\"instruction\",\"user\":\"bob\"") != std::string::npos);
 
     // No commit, no event, no audit line.
     events.clear();
-    const auto audit_size = read_all(data.path / "audit.log").size();
+    const auto audit_size = agentgit::test::read_file(data.path / "audit.log").size();
     CHECK_FALSE(instruct_session(store, info.id, in).committed);
     CHECK(events.empty());
-    CHECK(read_all(data.path / "audit.log").size() == audit_size);
+    CHECK(agentgit::test::read_file(data.path / "audit.log").size() == audit_size);
 
     CHECK(code_of([&] { revert_in_session(store, "nosuchsession", rv); }) == "SESSION_NOT_FOUND");
     store.end(info.id, false);

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "temp_dir.hpp"
+#include "read_file.hpp"
 
 using namespace agentgit::sessions;
 namespace fs = std::filesystem;
@@ -47,11 +48,6 @@ stat_cache_entries sample() {
   return {{"README.md", entry(1)},
           {"src/main.c", entry(2, 0100755, true)},
           {"src/lib/deep/link", entry(3, 0120000)}};
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 }  // namespace
@@ -131,7 +127,7 @@ TEST_CASE("stat cache file: saved and loaded through a file") {
   struct stat st;
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);  // it names every file of the work tree
-  CHECK(read_all(file) == encode_stat_cache(worktree, sample()));
+  CHECK(agentgit::test::read_file(file) == encode_stat_cache(worktree, sample()));
   const auto loaded = load_stat_cache(file, worktree);
   REQUIRE(loaded);
   CHECK(loaded->size() == 3);
@@ -145,7 +141,7 @@ TEST_CASE("stat cache file: saved and loaded through a file") {
     CHECK(again->front().first == "only.txt");
   }
   SUBCASE("a torn file is refused") {
-    const std::string bytes = read_all(file);
+    const std::string bytes = agentgit::test::read_file(file);
     std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 1);
     CHECK_FALSE(load_stat_cache(file, worktree));
   }
